@@ -1,0 +1,30 @@
+"""Shared fixtures: the real data directory, a browser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real shared data (boundaries, gazetteer, events). Fails, never skips, when absent."""
+    path = Path(os.environ.get("GEO_DATA_DIR", SHARED_DATA))
+    if not (path / "boundaries").is_dir():
+        pytest.fail(f"shared data not found at {path}; set GEO_DATA_DIR")
+    return path
+
+
+@pytest.fixture(scope="session")
+def events_dir(data_dir: Path) -> Path:
+    return data_dir / "events"
+
+
+@pytest.fixture(scope="session")
+def demo_events() -> Path:
+    return REPO / "data" / "events" / "dumayr_raid.csv"
