@@ -172,14 +172,19 @@ class Gazetteer:
         self._adm1 = entries["adm1_pcode"].to_numpy(dtype=object)
         self._adm2 = entries["adm2_pcode"].to_numpy(dtype=object)
         self._adm3_codes = entries["adm3_pcode"].to_numpy(dtype=object)
+        self._name = entries["name"].to_numpy(dtype=object)
+        self._source = entries["source"].to_numpy(dtype=object)
+        self._source_id = entries["source_id"].to_numpy(dtype=object)
+        self._pcode = entries["pcode"].to_numpy(dtype=object)
+        self._members = entries["members"].to_numpy(dtype=object)
         names = data.names
-        self._by_key = self._group(names["key"], names)
-        self._by_fold = self._group(names["fold"], names)
+        self._by_key = _group_names(names, "key")
+        self._by_fold = _group_names(names, "fold")
         folds = names.drop_duplicates("fold")
         self._fold_vocab: list[str] = folds["fold"].tolist()
-        self._by_skeleton: dict[str, list[str]] = (
-            folds.groupby("skeleton")["fold"].agg(list).to_dict()
-        )
+        self._by_skeleton: dict[str, list[str]] = {}
+        for skeleton, fold in zip(folds["skeleton"], folds["fold"], strict=True):
+            self._by_skeleton.setdefault(skeleton, []).append(fold)
         # Fuzzy blocking: folds by first letter.
         self._vocab_by_initial: dict[str, list[str]] = {}
         for fold in self._fold_vocab:
@@ -188,24 +193,6 @@ class Gazetteer:
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
-
-    @staticmethod
-    def _group(
-        column: pd.Series, names: pd.DataFrame
-    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """key -> (entries, primary flags, curated flags)."""
-        frame = pd.DataFrame(
-            {
-                "k": column.to_numpy(),
-                "e": names["entry"].to_numpy(),
-                "p": names["primary"].to_numpy(),
-                "c": names["curated"].to_numpy(),
-            }
-        )
-        out = {}
-        for key, group in frame.groupby("k", sort=False):
-            out[key] = (group["e"].to_numpy(), group["p"].to_numpy(), group["c"].to_numpy())
-        return out
 
     # -- construction -------------------------------------------------------------------
 
@@ -335,11 +322,11 @@ class Gazetteer:
         if kind == "country":
             mask = np.ones(len(adm3), dtype=bool)
         elif kind == "region":
-            codes = self.entries.at[entry, "members"].split()
+            codes = self._members[entry].split()
             mask = adm3["adm3_pcode"].isin(codes)
         else:
             level = int(kind[-1])
-            mask = adm3[f"adm{level}_pcode"] == self.entries.at[entry, "pcode"]
+            mask = adm3[f"adm{level}_pcode"] == self._pcode[entry]
         geoms = adm3.geometry[mask].to_numpy()
         shape = shapely.union_all(geoms) if len(geoms) else None
         self._area_cache[entry] = shape
@@ -528,33 +515,16 @@ class Gazetteer:
         if hit is None:
             return None
         entries, primary, curated = hit
-        method = np.where(primary, "exact", "alias")
-        # An entry matched both ways counts as exact.
-        frame = pd.DataFrame({"e": entries, "m": method, "c": curated}).sort_values(
-            "m", ascending=False
-        )
-        frame = frame.drop_duplicates("e")
-        return _Match(
-            frame["e"].to_numpy(),
-            np.full(len(frame), 100.0),
-            "exact",
-            matched=list(frame["m"]),
-            curated=frame["c"].to_numpy(),
-        )
+        methods = np.where(primary, "exact", "alias").astype(object)
+        return _Match(entries, np.full(len(entries), 100.0), "exact", list(methods), curated)
 
     def _stage_fold(self, key: str) -> _Match | None:
-        fold = fold_key(key)
-        hit = self._by_fold.get(fold)
+        hit = self._by_fold.get(fold_key(key))
         if hit is None:
             return None
         entries, _, curated = hit
-        unique, idx = np.unique(entries, return_index=True)
         return _Match(
-            unique,
-            np.full(len(unique), 95.0),
-            "fuzzy",
-            matched=["fuzzy"] * len(unique),
-            curated=curated[idx],
+            entries, np.full(len(entries), 95.0), "fuzzy", ["fuzzy"] * len(entries), curated
         )
 
     def _stage_fuzzy(self, key: str) -> _Match | None:
@@ -564,21 +534,16 @@ class Gazetteer:
         scored = self._fuzzy_candidates(fold)
         if not scored:
             return None
-        entries, scores, curated = [], [], []
+        best: dict[int, tuple[float, bool]] = {}
         for cand, score in scored:
             ents, _, cur = self._by_fold[cand]
-            entries.extend(ents)
-            scores.extend([score] * len(ents))
-            curated.extend(cur)
-        frame = pd.DataFrame({"e": entries, "s": scores, "c": curated})
-        frame = frame.sort_values("s", ascending=False).drop_duplicates("e")
-        return _Match(
-            frame["e"].to_numpy(),
-            frame["s"].to_numpy(dtype=float),
-            "fuzzy",
-            matched=["fuzzy"] * len(frame),
-            curated=frame["c"].to_numpy(),
-        )
+            for e, c in zip(ents.tolist(), cur.tolist(), strict=True):
+                if e not in best or best[e][0] < score:
+                    best[e] = (score, c)
+        entries = np.fromiter(best, dtype=np.int64, count=len(best))
+        scores = np.array([v[0] for v in best.values()], dtype=float)
+        curated = np.array([v[1] for v in best.values()], dtype=bool)
+        return _Match(entries, scores, "fuzzy", ["fuzzy"] * len(entries), curated)
 
     def _fuzzy_candidates(self, fold: str) -> list[tuple[str, float]]:
         cached = self._fuzzy_cache.get(fold)
@@ -670,7 +635,7 @@ class Gazetteer:
         if curated.any():
             keep &= curated
         kinds = self._kind[entries]
-        named_area = keep & np.isin(kinds, ("region", "country")) & ((methods == "exact") | curated)
+        named_area = keep & ((kinds == "region") | (kinds == "country")) & ((methods == "exact") | curated)
         if wanted in ("adm1", "adm2", "adm3"):
             exact_kind = keep & (kinds == wanted)
             keep = exact_kind if exact_kind.any() else keep & np.isin(kinds, _AREA_KINDS)
@@ -794,7 +759,7 @@ class Gazetteer:
         """The place inside admin unit ``unit`` whose name matches ``text`` or the unit's
         own name best (ratio >= 80 on fold keys), with its score."""
         level = int(self._kind[unit][-1])
-        pcode = self.entries.at[unit, "pcode"]
+        pcode = self._pcode[unit]
         places = self._places_in_unit(level).get(pcode)
         if places is None or not len(places):
             return None
@@ -840,12 +805,9 @@ class Gazetteer:
         kind_a, kind_b = self._kind[a], self._kind[b]
         if kind_a in _AREA_KINDS or kind_b in _AREA_KINDS:
             if kind_a == kind_b:
-                return (
-                    self.entries.at[a, "pcode"] == self.entries.at[b, "pcode"]
-                    and self.entries.at[a, "members"] == self.entries.at[b, "members"]
-                )
+                return self._pcode[a] == self._pcode[b] and self._members[a] == self._members[b]
             # A unit and a unit inside it (the district and its central subdistrict).
-            units = {(kind_a, self.entries.at[a, "pcode"]), (kind_b, self.entries.at[b, "pcode"])}
+            units = {(kind_a, self._pcode[a]), (kind_b, self._pcode[b])}
             codes_a = {self._adm1[a], self._adm2[a], self._adm3_codes[a]}
             codes_b = {self._adm1[b], self._adm2[b], self._adm3_codes[b]}
             return any(code and (code in codes_a and code in codes_b) for _, code in units)
@@ -863,9 +825,8 @@ class Gazetteer:
         candidates: tuple[Candidate, ...],
         reason: str,
     ) -> Resolution:
-        row = self.entries.iloc[entry]
-        kind = row["kind"]
-        lat, lon = float(row["latitude"]), float(row["longitude"])
+        kind = self._kind[entry]
+        lat, lon = float(self._lat[entry]), float(self._lon[entry])
         if kind in _AREA_KINDS:
             geometry = self.area_geometry(entry) or Point(lon, lat)
             precision = {"region": "region", "country": "country"}.get(kind, kind)
@@ -881,28 +842,32 @@ class Gazetteer:
             geometry=geometry,
             precision=precision,
             method=method,
-            matched_name=str(row["name"]),
-            source=str(row["source"]),
-            source_id=str(row["source_id"]),
+            matched_name=str(self._name[entry]),
+            source=str(self._source[entry]),
+            source_id=str(self._source_id[entry]),
             score=score,
             n_candidates=n_candidates,
             candidates=candidates,
             reason=reason,
-            adm_pcodes=(str(row["adm1_pcode"]), str(row["adm2_pcode"]), str(row["adm3_pcode"])),
+            adm_pcodes=(
+                str(self._adm1[entry]),
+                str(self._adm2[entry]),
+                str(self._adm3_codes[entry]),
+            ),
         )
 
     def _candidate(self, entry: int, score: float) -> Candidate:
-        row = self.entries.iloc[int(entry)]
+        entry = int(entry)
         return Candidate(
-            name=str(row["name"]),
-            latitude=float(row["latitude"]),
-            longitude=float(row["longitude"]),
-            kind=str(row["kind"]),
-            source=str(row["source"]),
-            source_id=str(row["source_id"]),
-            adm1_pcode=str(row["adm1_pcode"]),
+            name=str(self._name[entry]),
+            latitude=float(self._lat[entry]),
+            longitude=float(self._lon[entry]),
+            kind=str(self._kind[entry]),
+            source=str(self._source[entry]),
+            source_id=str(self._source_id[entry]),
+            adm1_pcode=str(self._adm1[entry]),
             score=float(score),
-            importance=float(row["importance"]),
+            importance=float(self._importance[entry]),
         )
 
     # -- internals: admin hints ------------------------------------------------------------
@@ -927,7 +892,7 @@ class Gazetteer:
                     continue
                 kinds = self._kind[match.entries]
                 ents = match.entries[kinds == kind]
-                codes = self.entries["pcode"].to_numpy()[ents]
+                codes = self._pcode[ents]
                 if not len(ents) and kind == "adm2":
                     # Sources often give a subdistrict as the district: use its parent.
                     ents = match.entries[kinds == "adm3"]
@@ -955,16 +920,16 @@ class Gazetteer:
             if not codes:
                 continue
             column = self._adm1 if level == 1 else self._adm2
-            inside = np.isin(column[entries], list(codes))
+            inside = np.array([c in codes for c in column[entries]], dtype=bool)
             strength += weight * inside
-            loose = ~inside & ~np.isin(self._kind[entries], ("region", "country"))
-            if loose.any():
-                shape = shapely.union_all([self._unit_shape(level, c) for c in codes])
+            kinds = self._kind[entries]
+            loose = ~inside & (kinds != "region") & (kinds != "country")
+            # Border tolerance only when no candidate lies inside the hinted units.
+            if loose.any() and not inside.any():
+                shape = self._hint_shape(level, codes)
                 points = shapely.points(self._lon[entries[loose]], self._lat[entries[loose]])
                 # Degrees to km at these latitudes; a tolerance, not a measurement.
-                near = shapely.distance(shape, points) * 111.0 <= HINT_TOLERANCE_KM
-                inside = inside.copy()
-                inside[loose] = near
+                inside[loose] = shapely.dwithin(shape, points, HINT_TOLERANCE_KM / 111.0)
             agrees &= inside
         return agrees, strength
 
@@ -977,6 +942,15 @@ class Gazetteer:
         row = adm3.iloc[int(hits[0])]
         return (str(row["adm1_pcode"]), str(row["adm2_pcode"]), str(row["adm3_pcode"]))
 
+    def _hint_shape(self, level: int, codes: frozenset[str]) -> BaseGeometry:
+        cache = self.__dict__.setdefault("_hint_shapes", {})
+        key = (level, codes)
+        if key not in cache:
+            shape = shapely.union_all([self._unit_shape(level, c) for c in codes])
+            shapely.prepare(shape)
+            cache[key] = shape
+        return cache[key]
+
     def _unit_shape(self, level: int, pcode: str) -> BaseGeometry:
         entry = self._unit_entry.get((level, pcode))
         shape = self.area_geometry(entry) if entry is not None else None
@@ -986,7 +960,7 @@ class Gazetteer:
     def _unit_entry(self) -> dict[tuple[int, str], int]:
         """(level, P-code) -> entry index of the admin unit."""
         out = {}
-        for i, (kind, pcode) in enumerate(zip(self._kind, self.entries["pcode"], strict=True)):
+        for i, (kind, pcode) in enumerate(zip(self._kind, self._pcode, strict=True)):
             if kind in ("adm1", "adm2", "adm3") and pcode:
                 out.setdefault((int(kind[-1]), pcode), i)
         return out
@@ -1002,9 +976,11 @@ class Gazetteer:
 
     def _entry_folds(self) -> dict[int, list[str]]:
         if "_folds_by_entry" not in self.__dict__:
-            self.__dict__["_folds_by_entry"] = (
-                self.names.groupby("entry")["fold"].agg(lambda s: list(dict.fromkeys(s))).to_dict()
-            )
+            pairs = self.names[["entry", "fold"]].drop_duplicates()
+            by_entry: dict[int, list[str]] = {}
+            for entry, fold in zip(pairs["entry"].tolist(), pairs["fold"].tolist(), strict=True):
+                by_entry.setdefault(entry, []).append(fold)
+            self.__dict__["_folds_by_entry"] = by_entry
         return self.__dict__["_folds_by_entry"]
 
     def _admin3_layer(self):
@@ -1018,6 +994,25 @@ class Gazetteer:
     def kinds(self) -> dict[str, int]:
         """Entry counts by kind."""
         return self.entries["kind"].value_counts().to_dict()
+
+
+def _group_names(names: pd.DataFrame, column: str) -> dict[str, tuple]:
+    """key -> (unique entries, primary flags, curated flags); an entry named both ways
+    counts as primary."""
+    frame = names[[column, "entry", "primary", "curated"]].sort_values(
+        [column, "entry", "primary"], ascending=[True, True, False], kind="stable"
+    )
+    frame = frame.drop_duplicates([column, "entry"])
+    keys = frame[column].to_numpy()
+    entries = frame["entry"].to_numpy(dtype=np.int64)
+    primary = frame["primary"].to_numpy(dtype=bool)
+    curated = frame["curated"].to_numpy(dtype=bool)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {
+        keys[a]: (entries[a:b], primary[a:b], curated[a:b])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def _fuzzy_cutoff(fold: str) -> float:
