@@ -300,7 +300,7 @@ def _online_fallback(resolved, admin1: np.ndarray, geocoder):
     geocoder = geocoder or OnlineGeocoder()
     out = list(resolved)
     for i, res in enumerate(resolved):
-        if res.status == "unresolved":
+        if res.status != "resolved" or res.fallback:
             online = geocoder.resolve(res.query, admin1=_text(admin1[i]))
             if online.status == "resolved":
                 out[i] = online

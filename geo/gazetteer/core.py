@@ -116,6 +116,9 @@ class Resolution:
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
     adm_pcodes: tuple[str, str, str] = ("", "", "")
+    # Set when the name itself was not found and the location comes from the row's admin
+    # hints ("admin hint"): an online geocoder may still do better.
+    fallback: str = ""
 
     @property
     def precision_acled(self) -> int | None:
@@ -281,7 +284,7 @@ class Gazetteer:
             if entry is None:
                 continue
             why = "not found" if failed.status == "unresolved" else "ambiguous"
-            return self._resolution(
+            located = self._resolution(
                 failed.query,
                 entry,
                 50.0,
@@ -291,6 +294,7 @@ class Gazetteer:
                 f"name {why} in the gazetteer; placed in the admin unit the source names "
                 f"({text!r})",
             )
+            return replace(located, fallback="admin hint")
         return failed
 
     def resolve_many(
@@ -635,7 +639,9 @@ class Gazetteer:
         if curated.any():
             keep &= curated
         kinds = self._kind[entries]
-        named_area = keep & ((kinds == "region") | (kinds == "country")) & ((methods == "exact") | curated)
+        named_area = (
+            keep & ((kinds == "region") | (kinds == "country")) & ((methods == "exact") | curated)
+        )
         if wanted in ("adm1", "adm2", "adm3"):
             exact_kind = keep & (kinds == wanted)
             keep = exact_kind if exact_kind.any() else keep & np.isin(kinds, _AREA_KINDS)
@@ -669,9 +675,11 @@ class Gazetteer:
             agreement = agreement[mask]
         if context:
             lat, lon = self._lat[entries], self._lon[entries]
-            near = np.zeros(len(entries), dtype=bool)
-            for c_lat, c_lon in context:
-                near |= _haversine_km(lat, lon, c_lat, c_lon) <= CONTEXT_KM
+            distance = np.min(
+                [_haversine_km(lat, lon, c_lat, c_lon) for c_lat, c_lon in context], axis=0
+            )
+            # Near the other places, and clearly the nearest of the candidates.
+            near = (distance <= CONTEXT_KM) & (distance <= max(10.0, 1.5 * distance.min()))
             if near.any():
                 entries, scores, methods = entries[near], scores[near], methods[near]
             elif (scores < 100).all():
