@@ -341,7 +341,9 @@ class Gazetteer:
     def _resolve_text(self, text: str, hints: tuple, *, depth: int) -> Resolution:
         # 1. the text as a whole (a name may contain commas or directions: "Eastern Ghouta")
         whole = self._match_name(text, hints, context=())
-        if whole.status != "unresolved" or depth > 2:
+        if whole.status == "resolved" or depth > 2:
+            return whole
+        if whole.status == "ambiguous" and whole.score >= 95:
             return whole
         # 2. "Western Ghariyeh" = "Ghariyah al Gharbiyah"
         for variant in modifier_variants(text):
@@ -695,6 +697,17 @@ class Gazetteer:
         candidates = tuple(
             self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
         )
+        supported = bool(context) or (any(hints) and agreement.max() > 0)
+        if scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED):
+            return Resolution(
+                query=text,
+                status="unresolved",
+                n_candidates=len(clusters),
+                candidates=candidates,
+                score=float(scores[0]),
+                reason=f"only similar names (best score {scores[0]:.0f}); not accepted without "
+                "admin hints that agree",
+            )
         top = clusters[0]
         n_places = len(clusters)
         if n_places > 1:
@@ -737,17 +750,6 @@ class Gazetteer:
         best = int(entries[top[0]])
         score = float(scores[top[0]])
         method = str(methods[top[0]])
-        supported = bool(context) or (any(hints) and agreement.max() > 0)
-        if score < FUZZY_ACCEPT and not (supported and score >= FUZZY_ACCEPT_SUPPORTED):
-            return Resolution(
-                query=text,
-                status="unresolved",
-                n_candidates=n_places,
-                candidates=candidates,
-                score=score,
-                reason=f"only similar names (best score {score:.0f}); not accepted without "
-                "admin hints that agree",
-            )
         if self._kind[best] in ("adm2", "adm3") and wanted not in ("adm1", "adm2", "adm3"):
             # "Tal Tamer" names a subdistrict and the town it is named after: the town.
             seat = self._seat_town(best, text)
