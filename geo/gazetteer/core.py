@@ -385,10 +385,26 @@ class Gazetteer:
     def _resolve_parts(self, text: str, parts: list[str], hints: tuple, depth: int) -> Resolution:
         """The first part is the place; the others are context ("X village, Manbij")."""
         resolved = [self._resolve_text(p, hints, depth=depth + 1) for p in parts]
-        context = tuple((r.latitude, r.longitude) for r in resolved[1:] if r.status == "resolved")
+        later = [r for r in resolved[1:] if r.status == "resolved"]
+        # Admin units named later ("X, al-Bab district, Aleppo governorate") act as hints;
+        # places named later are context points.
+        codes1, codes2 = hints
+        for r in later:
+            if r.precision == "adm1" and not codes1:
+                codes1 = frozenset({r.adm_pcodes[0]})
+            elif r.precision in ("adm2", "adm3") and not codes2:
+                codes2 = frozenset({r.adm_pcodes[1]})
+        # Only sure matches steer the others (a fuzzy guess must not move an exact name).
+        context = tuple(
+            (r.latitude, r.longitude)
+            for r in later
+            if r.precision in ("point", "near") and r.score >= 95
+        )
         head = resolved[0]
-        if context:
-            head = self._match_name(parts[0], hints, context=context)
+        if context or (codes1, codes2) != hints:
+            head = self._resolve_text(parts[0], (codes1, codes2), depth=depth + 1)
+            if context and head.status != "unresolved":
+                head = self._match_name(parts[0], (codes1, codes2), context=context)
         if head.status == "resolved":
             return replace(head, query=text)
         # The named place is unknown, but the text places it near a known one.
@@ -492,8 +508,10 @@ class Gazetteer:
         key = name_key(text)
         if not key:
             return Resolution(query=text, status="unresolved", reason="no letters in location name")
-        variants = [(key, None)]
         stripped, kind = split_descriptors(key)
+        # An admin descriptor ("X district", "منطقة X") asks for the unit, whole or not.
+        whole_kind = kind if kind in ("adm1", "adm2", "adm3") else None
+        variants = [(key, whole_kind)]
         if stripped and stripped != key:
             variants.append((stripped, kind))
         elif kind:
@@ -684,7 +702,7 @@ class Gazetteer:
             near = (distance <= CONTEXT_KM) & (distance <= max(10.0, 1.5 * distance.min()))
             if near.any():
                 entries, scores, methods = entries[near], scores[near], methods[near]
-            elif (scores < 100).all():
+            elif (scores < 100).all() or distance.min() > 3 * CONTEXT_KM:
                 return Resolution(
                     query=text,
                     status="unresolved",
@@ -895,7 +913,8 @@ class Gazetteer:
         key = name_key(text)
         stripped = split_descriptors(key)[0] or key
         found: frozenset[str] = frozenset()
-        for variant in dict.fromkeys((key, stripped)):
+        # The descriptor-free name first: "Atarib district" is "Atarib".
+        for variant in dict.fromkeys((stripped, key)):
             for stage in (self._stage_exact, self._stage_fold, self._stage_fuzzy):
                 match = stage(variant)
                 if match is None:
