@@ -151,7 +151,11 @@ def unique_header(names: list[str], file: str) -> tuple[list[str], list[Problem]
 def _open_delimited(name: str, file: Path, *, chunk_rows: int) -> RawTable:
     with file.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
-    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    utf16 = sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    # A stray NUL in a cell is dirt; NULs in the header or many of them mean binary.
+    if not utf16 and (
+        b"\x00" in sample.split(b"\n", 1)[0] or sample.count(b"\x00") > len(sample) // 100
+    ):
         raise InputError(
             f"{name}: binary data, not a text table; expected CSV/TSV, XLSX, GeoJSON, "
             "GeoPackage or GeoParquet"
