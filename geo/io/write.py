@@ -202,7 +202,8 @@ def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _plain_columns(frame: pd.DataFrame, *, dates_as_text: bool) -> pd.DataFrame:
-    """Column names unique case-insensitively (GPKG, shapefile) and dtypes every driver takes."""
+    """Column names unique case-insensitively (GPKG, shapefile) and dtypes every driver takes:
+    text columns as Python strings with None for missing, dates optionally as ISO text."""
     out = frame.copy()
     seen: set[str] = set()
     names = []
@@ -221,9 +222,13 @@ def _plain_columns(frame: pd.DataFrame, *, dates_as_text: bool) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(values):
             if dates_as_text:
                 out[name] = _dates(values)
-        elif pd.api.types.is_string_dtype(values) or values.dtype == object:
-            out[name] = values.map(_text, na_action="ignore").astype(object)
-            out[name] = out[name].where(out[name].notna(), None)
+        elif values.dtype == object:
+            # Text columns pass as they are; anything else (shapes, lists) as text.
+            objects = values.to_numpy(copy=True)
+            if pd.api.types.infer_dtype(objects, skipna=True) not in ("string", "empty"):
+                objects = np.array([_text(v) for v in objects], dtype=object)
+            objects[pd.isna(objects)] = None
+            out[name] = pd.Series(objects, index=out.index, dtype="str")
     return out
 
 
@@ -277,6 +282,7 @@ def _write_geojson(frame: gpd.GeoDataFrame, target: Path) -> None:
             driver="GeoJSON",
             layer=target.stem,
             layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
+            use_arrow=True,
         )
 
 
@@ -297,6 +303,7 @@ def _write_gpkg(
             layer="events",
             geometry_type="Point",
             dataset_options={"VERSION": "1.3"},  # 1.4 warns in GDAL < 3.8 (QGIS LTR)
+            use_arrow=True,
         )
         if is_area.any():
             pyogrio.write_dataframe(
@@ -307,6 +314,7 @@ def _write_gpkg(
                 geometry_type="MultiPolygon",
                 promote_to_multi=True,
                 append=True,
+                use_arrow=True,
             )
         for name, table in (("unresolved", unresolved), ("aggregates", aggregates)):
             if table is None:
