@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 
@@ -30,6 +29,8 @@ class AdminLayers:
     levels: dict[int, gpd.GeoDataFrame]
     attribution: str = ""
     sources: dict[int, str] = field(default_factory=dict)
+    # Derived structures (spatial indexes, projected copies) built once per layer set.
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, level: int) -> gpd.GeoDataFrame:
         return self.levels[level]
