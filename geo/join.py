@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from geo.boundaries import AdminLayers
 from geo.report import Problem
-from geo.schema import ADM_JOINS, admin_levels_supported
+from geo.schema import ADM_JOINS, ADM_LEVELS, admin_levels_supported
 
 DEFAULT_MAX_DISTANCE_M = 5_000.0
 # Share of an area event's surface that must lie in one unit for the unit to contain it
@@ -290,9 +290,10 @@ def join_admin(
     out = events.copy()
     available = sorted(layers.levels)
     finest = layers.finest
+    # Every schema level gets its columns, NA where the layers lack the level.
+    for column in [*admin_columns(sorted(set(ADM_LEVELS) | set(available))), "adm_join"]:
+        out[column] = pd.Series(pd.NA, index=out.index, dtype="string")
     if len(out) == 0:
-        for column in [*admin_columns(available), "adm_join"]:
-            out[column] = pd.Series(pd.NA, index=out.index, dtype="string")
         return out, []
 
     geometry = out.geometry
