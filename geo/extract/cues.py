@@ -46,6 +46,7 @@ class CueLists:
     person_titles: frozenset[str]
     function_words: frozenset[str]
     place_head_before: re.Pattern
+    place_head_before_body: str  # the same words as an alternation, unanchored
     place_head_after: re.Pattern
     locative_before: re.Pattern
     relational_before: re.Pattern
@@ -101,6 +102,7 @@ def _load(path: Path) -> CueLists:
         place_head_before=re.compile(
             rf"\b(?:{_phrase_pattern(raw['place_heads']['before'], escape=True)}{tail}", ignore
         ),
+        place_head_before_body=_phrase_pattern(raw["place_heads"]["before"], escape=True),
         place_head_after=re.compile(
             rf"^\s+(?:{_phrase_pattern(raw['place_heads']['after'], escape=True)})\b", ignore
         ),
