@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from pyproj import CRS
 
 from geo.report import DataDirError, InputError, Problem
 from geo.schema import ADM_LEVELS
-from geo.settings import resolve_data_dir
+from geo.settings import PROJECT_DATA_DIR, resolve_data_dir
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".topojson", ".shp", ".gpkg", ".zip", ".parquet")
 # geo's normalised layout inside ``<data_dir>/boundaries``: ``{iso3}_adm{n}_*.{geojson,...}``.
@@ -607,3 +608,115 @@ def layer_summary(layers: AdminLayers) -> list[str]:
     ]
     lines += [f"  {p}" for p in layers.problems]
     return lines
+
+
+# --------------------------------------------------------------------------- admin names
+
+CROSSWALK_PATH = PROJECT_DATA_DIR / "admin_crosswalk.csv"
+# Words that only say what kind of unit a name is ("Rif Dimashq Governorate").
+_UNIT_WORDS = re.compile(
+    r"\b(governorate|muhafazat?|province|district|sub-?district|nahiya|mantiqa|region)\b"
+)
+_ARTICLE = re.compile(r"\b(al|el|ar|as|ash|at|ath|az|ad|adh|an|ad)\s+")
+# "Mintaqat" (area of) and "Markaz" (centre of), as keys: UCDP's "Markaz Idlib district".
+_CENTRE = re.compile(r"^((mntqt|mrkz)\s+)+")
+
+
+def name_key(name: str) -> str:
+    """A spelling-tolerant key for an admin name: case, accents, apostrophes, hyphens,
+    Arabic articles, unit words, vowels and doubled letters do not count, so "Dar'a",
+    "Daraa Governorate" and "Dara" share a key, as do "Idleb"/"Idlib", "Lattakia"/"Latakia"."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[`'’ʿʾ]", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = _UNIT_WORDS.sub(" ", text)
+    text = _ARTICLE.sub("", " ".join(text.split()) + " ").strip()
+    words = []
+    for word in text.split():
+        word = word.rstrip("h") or word  # Hamah/Hama, Raqqah/Raqqa
+        word = re.sub(r"[aeiouyw]", "", word) or word
+        words.append(re.sub(r"(.)\1+", r"\1", word))
+    return " ".join(words)
+
+
+def read_crosswalk(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The admin-name crosswalk: ``country, level, name, pcode, source, provenance`` rows
+    mapping names a dataset uses to the P-code of the unit they mean."""
+    path = Path(path) if path is not None else CROSSWALK_PATH
+    try:
+        table = pd.read_csv(path, dtype="string", comment="#")
+    except FileNotFoundError:
+        raise DataDirError(f"admin crosswalk {str(path)!r} is missing") from None
+    needed = {"country", "level", "name", "pcode"}
+    if not needed <= set(table.columns):
+        raise InputError(f"{path}: crosswalk needs columns {', '.join(sorted(needed))}")
+    table["level"] = table["level"].astype("int64")
+    return table
+
+
+def match_admin_names(
+    names: Sequence[str | None] | pd.Series,
+    layers: AdminLayers,
+    *,
+    level: int,
+    parents: Sequence[str | None] | pd.Series | None = None,
+    crosswalk: pd.DataFrame | None = None,
+) -> pd.Series:
+    """P-codes of the units that admin names (as a dataset writes them) refer to.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Names such as ACLED ``admin1`` or UCDP ``adm_1`` values ("Dar'a",
+        "Rif Dimashq Governorate").
+    layers : AdminLayers
+        Units to match against (their English names and P-codes).
+    level : int, keyword-only
+        Admin level of the names.
+    parents : sequence of str, optional, keyword-only
+        Parent P-codes (level - 1) to match within; disambiguates repeated names.
+    crosswalk : DataFrame, optional, keyword-only
+        Explicit name -> P-code entries (default :func:`read_crosswalk`), tried first.
+
+    Returns
+    -------
+    Series of string
+        The P-code per name, NA where the name is empty, unknown or ambiguous.
+    """
+    crosswalk = read_crosswalk() if crosswalk is None else crosswalk
+    units = layers[level]
+    code, parent_code = f"adm{level}_pcode", f"adm{level - 1}_pcode"
+    has_parent = parent_code in units.columns
+    known_codes = set(units[code].dropna())
+    explicit: dict[tuple[str, str | None], str] = {}
+    for row in crosswalk[crosswalk["level"] == level].itertuples(index=False):
+        if row.pcode in known_codes:
+            explicit[(name_key(row.name), None)] = row.pcode
+    by_key: dict[tuple[str, str | None], set[str]] = {}
+    for row in units.itertuples(index=False):
+        pcode = getattr(row, code)
+        parent = getattr(row, parent_code) if has_parent else None
+        for name in (getattr(row, f"adm{level}_name"),):
+            if name is None or pd.isna(name):
+                continue
+            for key in {name_key(name), _CENTRE.sub("", name_key(name))}:
+                by_key.setdefault((key, None), set()).add(pcode)
+                by_key.setdefault((key, parent), set()).add(pcode)
+    names = list(names)
+    parents = list(parents) if parents is not None else [None] * len(names)
+    out = []
+    for name, parent in zip(names, parents, strict=True):
+        if name is None or pd.isna(name) or not str(name).strip():
+            out.append(None)
+            continue
+        key = name_key(name)
+        parent = None if parent is None or pd.isna(parent) else parent
+        found = explicit.get((key, None))
+        if found is None:
+            for candidate in (key, _CENTRE.sub("", key)):
+                hits = by_key.get((candidate, parent)) or by_key.get((candidate, None)) or set()
+                if len(hits) == 1:
+                    found = next(iter(hits))
+                    break
+        out.append(found)
+    return pd.Series(out, dtype="string")

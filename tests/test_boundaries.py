@@ -209,3 +209,42 @@ def test_other_country_in_the_data_dir_loads_the_same_way(adm3, tmp_path):
         load_admin_layers(data, country="XXX"),
     )
     assert out.adm1_name.iloc[0] == "East"
+
+
+def test_dataset_admin_names_map_to_pcodes_through_the_crosswalk(data_dir):
+    from geo.boundaries import match_admin_names
+
+    layers = load_admin_layers(data_dir)
+    names = ["Dar'a", "Rural Damascus", "Rif Dimashq Governorate", "Daraa governorate", "Idleb"]
+    assert match_admin_names(names, layers, level=1).tolist() == [
+        "SY12",
+        "SY03",
+        "SY03",
+        "SY12",
+        "SY07",
+    ]
+    # "Daraa" and "Darayya" districts share a spelling key: the parent decides.
+    districts = match_admin_names(
+        ["Daraa", "Daraa", "Markaz Idlib district"], layers, level=2, parents=[None, "SY12", None]
+    )
+    assert districts.isna().tolist() == [True, False, False]
+    assert districts.iloc[1:].tolist() == ["SY1200", "SY0700"]
+    assert match_admin_names(["Atlantis", None, ""], layers, level=1).isna().all()
+
+
+def test_every_acled_and_ucdp_syria_governorate_name_is_known(events_dir, data_dir):
+    import pandas as pd
+
+    from geo.boundaries import match_admin_names
+
+    layers = load_admin_layers(data_dir)
+    for name, column in (
+        ("acled_2020_export_sample.csv", "admin1"),
+        ("acled_2022h1_acledR_sample.csv", "admin1"),
+        ("ucdp_ged_syria_652_sample.csv", "adm_1"),
+    ):
+        rows = pd.read_csv(events_dir / name)
+        given = rows.loc[rows.country == "Syria", column].dropna().unique().tolist()
+        codes = match_admin_names(given, layers, level=1)
+        unknown = [n for n, c in zip(given, codes, strict=True) if pd.isna(c)]
+        assert unknown == [], f"{name}: {unknown}"
