@@ -1,0 +1,1 @@
+"""Speed, memory and accuracy measurements: ``python -m benchmarks [NAME ...]``."""

@@ -1,0 +1,226 @@
+"""Command line: a thin layer over the Python API (geo.pipeline, geo.io, geo.maps, ...).
+
+Every command prints what it did. User errors (``geo.report.GeoError``) end in one line on
+stderr and exit code 2; a run that could map nothing exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from geo.report import GeoError, InputError, RunReport
+
+
+def _column_mapping(text: str | None) -> dict[str, str] | None:
+    """``date=Date,location=Place`` -> {"date": "Date", "location": "Place"}; or a file of such lines."""
+    if not text:
+        return None
+    path = Path(text)
+    if path.is_file():
+        text = ",".join(line.strip() for line in path.read_text().splitlines() if line.strip())
+    mapping = {}
+    for pair in text.split(","):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(
+                f"--columns: {pair!r} is not FIELD=COLUMN (e.g. date=Date,location=Place)"
+            )
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="event files (ACLED, UCDP, Airwars, CSV, XLSX, GeoJSON, ...)",
+    )
+    parser.add_argument("-o", "--output", required=True, help="file to write")
+    parser.add_argument(
+        "--data-dir", help="boundaries and gazetteer directory (default: $GEO_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--format",
+        help="force the input format instead of detecting it (acled, ucdp, airwars, geo, generic)",
+    )
+    parser.add_argument(
+        "--columns",
+        help="column mapping for generic tables: date=Date,location=Place,... or a mapping file",
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="allow the online geocoder (Nominatim) for names the gazetteer cannot place",
+    )
+
+
+def _run_pipeline(args: argparse.Namespace):
+    from geo.pipeline import run
+
+    result = run(
+        args.inputs,
+        data_dir=args.data_dir,
+        format=args.format,
+        columns=_column_mapping(args.columns),
+        online=args.online,
+    )
+    _print_report(result.report)
+    return result
+
+
+def _print_report(report: RunReport) -> None:
+    for line in report.summary_lines():
+        print(line)
+
+
+def _exit_code(report: RunReport) -> int:
+    return 0 if report.mapped else 1
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from geo.maps import render_map, save_map
+
+    result = _run_pipeline(args)
+    time_range = (args.start, args.end) if args.start or args.end else None
+    fmap = render_map(
+        result.events,
+        layers=result.layers,
+        title=args.title,
+        offline=args.offline,
+        time_range=time_range,
+    )
+    path = save_map(fmap, args.output)
+    print(
+        f"map written: {path} ({path.stat().st_size / 1e6:.1f} MB{', offline' if args.offline else ''})"
+    )
+    return _exit_code(result.report)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from geo.io import write_events
+
+    result = _run_pipeline(args)
+    path = write_events(
+        result.events,
+        args.output,
+        unresolved=result.unresolved,
+        metadata={
+            "inputs": [str(p) for p in args.inputs],
+            "attribution": result.layers.attribution,
+        },
+    )
+    print(f"written: {path} ({len(result.events)} events)")
+    return _exit_code(result.report)
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    from geo.io import write_events
+
+    result = _run_pipeline(args)
+    precisions = Counter(result.events["geo_precision"].dropna())
+    print("precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
+    if len(result.unresolved):
+        names = Counter(result.unresolved["location"].fillna("(empty)"))
+        print("unresolved names: " + ", ".join(f"{k!r} x{v}" for k, v in names.most_common(20)))
+    path = write_events(result.events, args.output, unresolved=result.unresolved)
+    print(f"written: {path}")
+    return _exit_code(result.report)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from geo.extract import extract_file
+    from geo.io import write_events
+
+    frames = [
+        extract_file(path, published=args.published, data_dir=args.data_dir) for path in args.inputs
+    ]
+    events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    print(f"texts read: {len(args.inputs)}, candidate events: {len(events)}")
+    path = write_events(events, args.output)
+    print(f"written: {path}")
+    return 0 if len(events) else 1
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from geo import data
+
+    if args.data_command == "fetch":
+        report = data.fetch(args.iso3, dest=args.dest, mirror=args.mirror)
+        print(report)
+    else:
+        print(data.status(dest=args.dest))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="geo", description="Map security and conflict events.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("map", help="render events as a layered, time-filtered HTML map")
+    _add_input_options(p)
+    p.add_argument("--title", help="map title")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="inline every asset: a self-contained file with no external request",
+    )
+    p.add_argument(
+        "--from", dest="start", help="initial start date of the time control (YYYY-MM-DD)"
+    )
+    p.add_argument("--to", dest="end", help="initial end date of the time control (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser(
+        "export", help="write located, admin-coded events (GeoJSON, GPKG, GeoParquet, CSV)"
+    )
+    _add_input_options(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "geocode", help="geocode events and summarise precision and unresolved names"
+    )
+    _add_input_options(p)
+    p.set_defaults(func=cmd_geocode)
+
+    p = sub.add_parser("extract", help="find candidate events (place, date, actors) in news text")
+    p.add_argument("inputs", nargs="+", metavar="TEXT", help=".txt or saved .html files")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--published", help="publication date (YYYY-MM-DD) for relative dates")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("data", help="manage boundary and gazetteer files")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    f = data_sub.add_parser(
+        "fetch", help="download official boundaries and gazetteers for a country"
+    )
+    f.add_argument("iso3", help="country ISO3 code, e.g. SYR")
+    f.add_argument("--mirror", help="local directory or URL to take the files from instead")
+    f.add_argument("--dest", help="directory to install into (default: the user cache)")
+    s = data_sub.add_parser("status", help="list what is installed and from where")
+    s.add_argument("--dest")
+    p.set_defaults(func=cmd_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GeoError as error:
+        print(f"geo: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("geo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

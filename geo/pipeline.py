@@ -1,0 +1,107 @@
+"""The whole data flow in one call: read -> geocode -> join, with the run's accounting.
+
+Each stage returns a frame plus the problems it met; this module only strings them
+together and sorts every input row into mapped / unresolved / rejected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.boundaries import AdminLayers, load_admin_layers
+from geo.geocode import geocode
+from geo.io import read_events
+from geo.join import join_admin
+from geo.report import Problem, RunReport
+
+PathLike = str | os.PathLike
+
+
+@dataclass
+class PipelineResult:
+    """What a run produced.
+
+    ``events`` holds the mapped events (a geometry each), ``unresolved`` the events that
+    were read but could not be placed (with a ``reason``), ``report`` the counts and every
+    problem (rejected rows included), ``layers`` the admin layers used for the join.
+    """
+
+    events: gpd.GeoDataFrame
+    unresolved: pd.DataFrame
+    report: RunReport
+    layers: AdminLayers
+
+
+def run(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    data_dir: PathLike | None = None,
+    format: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    online: bool = False,
+    gazetteer=None,
+    layers: AdminLayers | None = None,
+) -> PipelineResult:
+    """Read, geocode and admin-join events from one or more files.
+
+    Parameters
+    ----------
+    paths
+        Input files (ACLED, UCDP, Airwars, geo CSV, generic tables, GeoJSON ...).
+    data_dir
+        Directory with ``boundaries/`` and ``gazetteer/``; defaults to ``$GEO_DATA_DIR``.
+    format, columns
+        Force the input format / map generic columns (see :func:`geo.io.read_events`).
+    online
+        Allow the online geocoder for names the offline gazetteer cannot place.
+    gazetteer, layers
+        Already loaded gazetteer and admin layers, to reuse across runs.
+
+    Returns
+    -------
+    PipelineResult
+    """
+    events, read_problems = read_events(paths, format=format, columns=columns)
+    located, geocode_problems = geocode(
+        events, data_dir=data_dir, gazetteer=gazetteer, online=online
+    )
+    if layers is None:
+        layers = load_admin_layers(data_dir)
+    joined, join_problems = join_admin(located, layers)
+
+    has_geometry = joined.geometry.notna() & ~joined.geometry.is_empty
+    mapped = joined[has_geometry]
+    unresolved = _with_reasons(
+        pd.DataFrame(joined[~has_geometry].drop(columns="geometry")), geocode_problems
+    )
+
+    kept_rows = set(zip(events["source_file"], events["source_row"], strict=True))
+    rejected_rows = {
+        (p.file, p.row)
+        for p in read_problems
+        if p.row is not None and (p.file, p.row) not in kept_rows
+    }
+    report = RunReport(
+        read=len(events) + len(rejected_rows),
+        mapped=len(mapped),
+        unresolved=len(unresolved),
+        rejected=len(rejected_rows),
+        problems=[*read_problems, *geocode_problems, *join_problems],
+    )
+    return PipelineResult(events=mapped, unresolved=unresolved, report=report, layers=layers)
+
+
+def _with_reasons(unresolved: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Attach the geocoder's reason to each unresolved row."""
+    reasons: dict[tuple, str] = {}
+    for problem in problems:
+        reasons.setdefault((problem.file, problem.row), f"{problem.field}: {problem.reason}")
+    keys = zip(unresolved["source_file"], unresolved["source_row"], strict=True)
+    unresolved = unresolved.copy()
+    unresolved.insert(0, "reason", [reasons.get(key, "no location") for key in keys])
+    return unresolved

@@ -1,0 +1,94 @@
+"""The command line end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyogrio
+import pytest
+
+from tests.conftest import REPO
+
+
+def geo(*args, check=False):
+    return subprocess.run(
+        [sys.executable, "-m", "geo", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=check,
+    )
+
+
+def test_export_demo_events_to_geojson_read_back_by_gdal(demo_events, data_dir, tmp_path):
+    out = tmp_path / "dumayr.geojson"
+    done = geo("export", demo_events, "--data-dir", data_dir, "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "events read: 3, mapped: 3, unresolved: 0, rejected: 0" in done.stdout
+    assert f"written: {out}" in done.stdout
+
+    frame = pyogrio.read_dataframe(out)
+    assert len(frame) == 3
+    assert frame.crs.to_epsg() == 4326
+    raid = frame.set_index("event_id").loc["dumayr-raid-1"]
+    assert raid["adm3_pcode"] == "SY030203"
+    # RFC 7946: lon/lat order, no "crs" member
+    doc = json.loads(out.read_text())
+    assert "crs" not in doc
+    point = next(f for f in doc["features"] if f["properties"]["event_id"] == "dumayr-raid-1")
+    lon, lat = point["geometry"]["coordinates"]
+    assert 36 < lon < 37 and 33 < lat < 34
+
+
+def test_map_command_writes_html(demo_events, data_dir, tmp_path):
+    out = tmp_path / "dumayr.html"
+    done = geo("map", demo_events, "--data-dir", data_dir, "--offline", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "map written:" in done.stdout
+    html = out.read_text()
+    assert "leaflet" in html.lower()
+    # offline: no script or stylesheet fetched from elsewhere
+    assert '<script src="http' not in html
+    assert 'rel="stylesheet" href="http' not in html
+
+
+def test_bad_rows_are_listed_and_counts_add_up(data_dir, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "event_id,date_start,location,event_type\n"
+        "a,2023-10-19,Dumayr,Attack\n"
+        "b,not a date,Damascus,Attack\n"
+        "c,2023-10-20,Xyzzyqwert,Attack\n"
+    )
+    done = geo("export", bad, "--data-dir", data_dir, "-o", tmp_path / "out.geojson")
+    assert done.returncode == 0, done.stderr
+    assert "events read: 3, mapped: 1, unresolved: 1, rejected: 1" in done.stdout
+    assert f"{bad}:2: date_start" in done.stdout
+    assert f"{bad}:3: location" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_nothing_mappable_exits_non_zero(data_dir, tmp_path):
+    bad = tmp_path / "nowhere.csv"
+    bad.write_text("event_id,date_start,location\na,2023-10-19,Xyzzyqwert\n")
+    done = geo("export", bad, "--data-dir", data_dir, "-o", tmp_path / "out.geojson")
+    assert done.returncode == 1
+    assert "mapped: 0" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--data-dir", "/nonexistent/dir"), "set GEO_DATA_DIR"),
+        ((), "does not exist"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(demo_events, tmp_path, args, message):
+    missing = tmp_path / "missing.csv" if not args else demo_events
+    done = geo("export", missing, *args, "-o", tmp_path / "o.geojson")
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert done.stderr.startswith("geo: error: ")
+    assert done.stderr.count("\n") == 1
