@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -149,7 +150,6 @@ def _detect(frame: pd.DataFrame, label: str) -> _Detected:
             mapping["adm1_name_ar"] = cols["name_ar"]
         return _Detected("naturalearth", 1, mapping)
     levels = [n for n in range(0, 10) if f"adm{n}_pcode" in cols]
-    levels = [n for n in levels if n >= 1]
     if not levels:
         shown = ", ".join(map(str, list(frame.columns)[:12]))
         raise InputError(
@@ -162,7 +162,7 @@ def _detect(frame: pd.DataFrame, label: str) -> _Detected:
     # geo's own files carry adm1_name_en (or adm1_name) and adm1_name_ar.
     cod_ab = any(f"adm{n}_en" in cols for n in levels) or "lang1" in cols or "valid_on" in cols
     mapping = {}
-    for n in range(1, finest + 1):
+    for n in range(min(1, finest), finest + 1):
         code = cols.get(f"adm{n}_pcode")
         if code is None:
             continue
@@ -212,11 +212,20 @@ def _read_layer(dataset: str, layer: str | None, label: str) -> gpd.GeoDataFrame
     return frame
 
 
+class BoundaryFile(NamedTuple):
+    """What :func:`read_boundaries` found in one file, folder or zip."""
+
+    levels: dict[int, gpd.GeoDataFrame]  # normalised layers by admin level
+    problems: list[Problem]  # what validation repaired or found
+    attribution: str  # the credit the source's licence requires
+    kinds: dict[int, str]  # source schema per level: geo / cod-ab / geoboundaries / naturalearth
+
+
 def read_boundaries(
     path: str | os.PathLike,
     *,
     level: int | None = None,
-) -> tuple[dict[int, gpd.GeoDataFrame], list[Problem], str]:
+) -> BoundaryFile:
     """Read every admin layer in a boundary file, folder or zip and normalise it.
 
     Parameters
@@ -228,10 +237,11 @@ def read_boundaries(
 
     Returns
     -------
-    (dict level -> GeoDataFrame, list of Problem, str)
-        The normalised layers (only their own and parents' admin columns plus geometry, in
-        EPSG:4326, sorted by P-code), what validation repaired or found, and the credit
-        the source's licence requires.
+    BoundaryFile
+        ``levels``: the normalised layers (own and parents' admin columns plus geometry,
+        EPSG:4326, sorted by P-code); ``problems``: what validation repaired or found;
+        ``attribution``: the credit the source's licence requires; ``kinds``: the source
+        schema detected per level.
 
     Raises
     ------
@@ -249,6 +259,7 @@ def read_boundaries(
     else:
         targets = _polygon_layers(path)
     levels: dict[int, gpd.GeoDataFrame] = {}
+    kinds: dict[int, str] = {}
     problems: list[Problem] = []
     credits: list[str] = []
     crs_seen: dict[str, str] = {}
@@ -256,11 +267,11 @@ def read_boundaries(
         label = dataset if layer is None or len(targets) == 1 else f"{dataset} (layer {layer!r})"
         label = label.replace("/vsizip/", "")
         frame = _read_layer(dataset, layer, label)
-        kinds = set(frame.geom_type.dropna().unique())
-        if not kinds & {"Polygon", "MultiPolygon"}:
+        geometry_types = set(frame.geom_type.dropna().unique())
+        if not geometry_types & {"Polygon", "MultiPolygon"}:
             if len(targets) > 1:
                 continue  # lines and points beside the polygons in a COD-AB package
-            shown = ", ".join(sorted(kinds)) or "no geometries"
+            shown = ", ".join(sorted(geometry_types)) or "no geometries"
             raise InputError(
                 f"{label}: holds {shown}, not admin areas (Polygon or MultiPolygon expected)"
             )
@@ -276,9 +287,12 @@ def read_boundaries(
             problems.append(_note(label, "level", f"a second adm{detected.level} layer; ignored"))
             continue
         levels[detected.level] = normal
+        kinds[detected.level] = detected.source
         credits.append(_attribution(detected.source, path, frame))
     if not levels:
-        raise InputError(f"{path}: no admin level 1-3 polygon layer found")
+        raise InputError(
+            f"{path}: no admin level 1-3 polygon layer (only the country outline or finer levels)"
+        )
     if len(set(crs_seen.values())) > 1:
         listed = "; ".join(f"{k}: {v}" for k, v in crs_seen.items())
         problems.append(
@@ -288,7 +302,7 @@ def read_boundaries(
                 f"layers came in different CRS ({listed}); all reprojected to EPSG:4326",
             )
         )
-    return levels, problems, "; ".join(dict.fromkeys(c for c in credits if c))
+    return BoundaryFile(levels, problems, "; ".join(dict.fromkeys(c for c in credits if c)), kinds)
 
 
 def _relevel(detected: _Detected, level: int) -> _Detected:
@@ -310,9 +324,12 @@ def _note(file: str, field_name: str, reason: str, value: str | None = None) -> 
 def _attribution(source: str, path: Path, frame: pd.DataFrame) -> str:
     if source == "geoboundaries":
         detail = ""
-        meta = (
-            next(iter(sorted(path.parent.glob("*metaData.json"))), None) if path.is_file() else None
-        )
+        meta = None
+        if path.is_file():
+            # geoBoundaries-SYR-ADM3_simplified.topojson -> geoBoundaries-SYR-ADM3-metaData.json
+            prefix = re.match(r"(?i)(geoboundaries-[a-z]{3}-adm\d)", path.name)
+            pattern = f"{prefix.group(1)}*metaData.json" if prefix else "*metaData.json"
+            meta = next(iter(sorted(path.parent.glob(pattern))), None)
         if meta is not None:
             info = json.loads(meta.read_text(encoding="utf-8"))
             parts = [info.get("boundarySource-1"), info.get("boundarySource-2")]
@@ -523,12 +540,22 @@ def _normalised_files(root: Path, country: str | None) -> dict[str, dict[int, Pa
     return found
 
 
-def _manifest_attribution(root: Path) -> str:
-    manifest = root / MANIFEST_NAME
+def _manifest_attribution(root: Path, paths: Sequence[Path]) -> str:
+    """Credits ``geo data fetch`` recorded for these files (``<data_dir>/manifest.json``)."""
+    manifest = root.parent / MANIFEST_NAME
     if not manifest.is_file():
         return ""
-    entries = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-    credits = [e.get("attribution", "") for e in entries.values()]
+    try:
+        countries = json.loads(manifest.read_text(encoding="utf-8")).get("countries", {})
+    except json.JSONDecodeError:
+        return ""
+    wanted = {p.resolve() for p in paths}
+    credits = [
+        entry.get("attribution", "")
+        for country in countries.values()
+        for rel, entry in country.get("files", {}).items()
+        if (root.parent / rel).resolve() in wanted
+    ]
     return "; ".join(dict.fromkeys(c for c in credits if c))
 
 
@@ -583,7 +610,7 @@ def load_admin_layers(
     problems: list[Problem] = []
     credits: list[str] = []
     for path in paths:
-        found, notes, credit = read_boundaries(path)
+        found, notes, credit, _ = read_boundaries(path)
         problems += notes
         credits.append(credit)
         for n, layer in found.items():
@@ -595,7 +622,7 @@ def load_admin_layers(
             levels[n], sources[n] = layer, str(path)
     problems += _fill_parents(levels, sources)
     if files is None:
-        credits.insert(0, _manifest_attribution(root))
+        credits.insert(0, _manifest_attribution(root, paths))
     attribution = "; ".join(dict.fromkeys(c for part in credits for c in part.split("; ") if c))
     return AdminLayers(levels=levels, attribution=attribution, sources=sources, problems=problems)
 

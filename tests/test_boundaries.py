@@ -40,7 +40,8 @@ def test_default_layers_nest_with_names_and_credit(data_dir):
 
 
 def test_cod_ab_governorates_both_schemas(boundaries):
-    levels, problems, credit = read_boundaries(boundaries / "cod-ab" / "syr_admin1.geojson")
+    levels, problems, credit, kinds = read_boundaries(boundaries / "cod-ab" / "syr_admin1.geojson")
+    assert kinds == {1: "cod-ab"}
     adm1 = levels[1]
     assert len(adm1) == 14 and problems == []
     row = adm1.set_index("adm1_pcode").loc["SY03"]
@@ -78,7 +79,7 @@ def test_geoboundaries_topojson_gets_parents_spatially(boundaries):
 
 
 def test_natural_earth_admin1(boundaries):
-    levels, _, credit = read_boundaries(
+    levels, _, credit, _ = read_boundaries(
         boundaries / "naturalearth" / "ne_10m_admin_1_states_provinces_SYR.geojson"
     )
     adm1 = levels[1].set_index("adm1_pcode")
@@ -116,7 +117,7 @@ def test_cod_ab_shapefiles_in_a_zip_read_every_level(adm3, tmp_path):
 def test_projected_file_is_reprojected_and_reported(adm3, tmp_path):
     path = tmp_path / "projected.gpkg"
     adm3.to_crs(32637).to_file(path)
-    levels, problems, _ = read_boundaries(path)
+    levels, problems, _, _ = read_boundaries(path)
     assert levels[3].crs.to_epsg() == 4326
     assert any(p.field == "crs" and "EPSG:32637" in p.reason for p in problems)
     assert levels[3].total_bounds[0] == pytest.approx(adm3.total_bounds[0], abs=1e-6)
