@@ -288,12 +288,14 @@ def agreement(data_dir: Path, *, show: int | None = None) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; ``argv`` are this script's options (none: the defaults, as
+    ``python -m benchmarks join`` calls it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["speed", "agreement", "all"], default="all")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--data-dir", default=None)
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)
     data_dir = _data_dir(args.data_dir)
     ok = True
     if args.part in ("speed", "all"):
@@ -304,4 +306,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

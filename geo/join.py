@@ -38,6 +38,7 @@ _BORDER = -1  # a grid cell a border crosses: test its points exactly
 ADMIN_FIELDS = ("pcode", "name", "name_ar")
 ADM_JOIN_CODES = {name: code for code, name in enumerate(ADM_JOINS)}
 _NO_METHOD = -1
+_COARSER = -3  # a point placed in a coarser level only
 
 
 def admin_columns(levels: tuple[int, ...] | list[int] = (1, 2, 3)) -> list[str]:
@@ -113,8 +114,16 @@ class _UnitLocator:
     def __init__(self, layer: gpd.GeoDataFrame, *, cells: int = GRID_CELLS):
         self.polygons = np.asarray(layer.geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.polygons)
-        self.grid = _build_grid(self.polygons, self.tree, cells)
+        self._cells = cells
+        self._grid: _Grid | None = None
         self._projected: dict[str, shapely.STRtree] = {}
+
+    @property
+    def grid(self) -> _Grid:
+        # Built on first point lookup: area events only need the tree.
+        if self._grid is None:
+            self._grid = _build_grid(self.polygons, self.tree, self._cells)
+        return self._grid
 
     def locate(self, points: np.ndarray) -> np.ndarray:
         """Row of the unit covering each point (smallest on shared borders); -1 if none."""
@@ -315,15 +324,28 @@ def join_admin(
     method = np.full(len(out), _NO_METHOD, dtype=np.int8)
     problems: list[Problem] = []
 
-    # Points: the finest unit first, then the nearest for points outside every unit. A
-    # point whose precision allows no level (a region, a country) is in no unit.
+    # Points: the finest unit first; a point outside every finest unit may still lie in a
+    # coarser one (layers that do not cover the whole country at every level); the rest
+    # take the nearest finest unit. A point whose precision allows no level (a region, a
+    # country) is in no unit.
     layer = layers[finest]
     locator = _locator(layers, finest)
     method[is_point & ~any_allowed] = ADM_JOIN_CODES["none"]
     point_pos = np.flatnonzero(is_point & any_allowed)
     rows = locator.locate(geoms[point_pos])
     method[point_pos[rows >= 0]] = ADM_JOIN_CODES["within"]
-    outside = point_pos[rows < 0]
+    coarser: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for level in sorted(available, reverse=True)[1:]:
+        missing_pos = np.flatnonzero(rows < 0)
+        if not len(missing_pos):
+            break
+        found = _locator(layers, level).locate(geoms[point_pos[missing_pos]])
+        hit = found >= 0
+        if hit.any():
+            coarser.append((level, point_pos[missing_pos[hit]], found[hit]))
+            method[point_pos[missing_pos[hit]]] = ADM_JOIN_CODES["within"]
+            rows[missing_pos[hit]] = _COARSER
+    outside = point_pos[rows == -1]
     if len(outside):
         crs = (
             CRS.from_user_input(projected_crs)
@@ -331,7 +353,7 @@ def join_admin(
             else _projected_crs(layers)
         )
         near_rows, metres = locator.nearest(geoms[outside], crs, max_distance_m)
-        rows[rows < 0] = near_rows
+        rows[rows == -1] = near_rows
         method[outside] = np.where(
             near_rows >= 0, ADM_JOIN_CODES["nearest"], ADM_JOIN_CODES["none"]
         )
@@ -341,7 +363,7 @@ def join_admin(
             )
         )
     unit_row = np.full(len(out), -1, dtype=np.int64)
-    unit_row[point_pos] = rows
+    unit_row[point_pos] = np.where(rows >= 0, rows, -1)
     for n in available:
         take = np.where(allowed[n], unit_row, -1)
         for f in ADMIN_FIELDS:
@@ -349,6 +371,15 @@ def join_admin(
             if column in layer.columns:
                 units = pd.array(layer[column], dtype="string")
                 out[column] = pd.Series(units.take(take, allow_fill=True), index=out.index)
+    for level, positions, level_rows in coarser:
+        units_layer = layers[level]
+        for n in range(1, level + 1):
+            keep = allowed[n][positions]
+            for f in ADMIN_FIELDS:
+                column = f"adm{n}_{f}"
+                if column in units_layer.columns and keep.any():
+                    values = pd.array(units_layer[column], dtype="string").take(level_rows[keep])
+                    out.iloc[positions[keep], out.columns.get_loc(column)] = values
 
     # Areas: only levels whose unit contains the whole area (and the precision allows).
     area_pos = np.flatnonzero(is_area)

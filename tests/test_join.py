@@ -157,3 +157,19 @@ def test_events_in_another_crs_are_joined_in_lon_lat(layers):
 def test_negative_max_distance_is_refused(layers):
     with pytest.raises(ValueError, match="max_distance_m"):
         join_admin(events([DUMAYR]), layers, max_distance_m=-1)
+
+
+def test_point_outside_a_partial_finest_layer_keeps_the_coarser_units(data_dir, tmp_path):
+    """Subdistricts for Damascus governorate only: a point in Rif Dimashq still gets its
+    governorate (within), and no subdistrict is forced on it."""
+    boundaries = data_dir / "boundaries"
+    adm3 = gpd.read_file(boundaries / "syr_adm3_subdistricts.geojson")
+    adm3[adm3.adm1_pcode == "SY01"].to_file(tmp_path / "syr_adm3_part.geojson")
+    partial = load_admin_layers(
+        files=[boundaries / "syr_adm1_governorates.geojson", tmp_path / "syr_adm3_part.geojson"]
+    )
+    out, problems = join_admin(events([DUMAYR, DAMASCUS]), partial)
+    assert (out.adm1_pcode.iloc[0], out.adm_join.iloc[0]) == ("SY03", "within")
+    assert pd.isna(out.adm3_pcode.iloc[0])
+    assert out.adm3_pcode.iloc[1] == "SY010000"
+    assert problems == []
