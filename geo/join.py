@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS
 
 from geo.boundaries import AdminLayers
-from geo.report import Problem
+from geo.report import InputError, Problem
 from geo.schema import ADM_JOINS, ADM_LEVELS, admin_levels_supported
 
 DEFAULT_MAX_DISTANCE_M = 5_000.0
@@ -296,6 +296,8 @@ def join_admin(
     """
     if max_distance_m < 0:
         raise ValueError(f"max_distance_m must be >= 0, got {max_distance_m!r}")
+    if not isinstance(events, gpd.GeoDataFrame) or events._geometry_column_name not in events:
+        raise InputError("events have no geometry column; geocode them before join_admin")
     out = events.copy()
     available = sorted(layers.levels)
     finest = layers.finest

@@ -249,3 +249,29 @@ def test_every_acled_and_ucdp_syria_governorate_name_is_known(events_dir, data_d
         codes = match_admin_names(given, layers, level=1)
         unknown = [n for n, c in zip(given, codes, strict=True) if pd.isna(c)]
         assert unknown == [], f"{name}: {unknown}"
+
+
+def test_geopackage_with_every_level_lines_and_mixed_crs(adm3, tmp_path):
+    """A COD-AB-style GeoPackage: adm0..adm3 polygons, a lines layer, one level projected."""
+    path = tmp_path / "xyz_adm.gpkg"
+    columns = {"adm0_pcode": "ADM0_PCODE", "adm0_name_en": "ADM0_EN"}
+    adm3.dissolve(by="adm0_pcode", as_index=False)[[*columns, "geometry"]].rename(
+        columns=columns
+    ).to_file(path, layer="admin0")
+    for level in (1, 2, 3):
+        columns |= {
+            f"adm{level}_pcode": f"ADM{level}_PCODE",
+            f"adm{level}_name_en": f"ADM{level}_EN",
+            f"adm{level}_name_ar": f"ADM{level}_AR",
+        }
+        layer = adm3.dissolve(by=f"adm{level}_pcode", as_index=False)[[*columns, "geometry"]]
+        layer = layer.rename(columns=columns)
+        (layer.to_crs(32637) if level == 2 else layer).to_file(path, layer=f"admin{level}")
+    lines = adm3.boundary.to_frame("geometry").assign(kind="border")
+    lines.to_file(path, layer="lines")
+    levels, problems, _, kinds = read_boundaries(path)
+    assert {n: len(g) for n, g in levels.items()} == {1: 14, 2: 62, 3: 272}
+    assert set(kinds.values()) == {"cod-ab"}
+    assert levels[2].crs.to_epsg() == 4326
+    reasons = " | ".join(p.reason for p in problems)
+    assert "reprojected from EPSG:32637" in reasons and "different CRS" in reasons

@@ -173,3 +173,12 @@ def test_point_outside_a_partial_finest_layer_keeps_the_coarser_units(data_dir, 
     assert pd.isna(out.adm3_pcode.iloc[0])
     assert out.adm3_pcode.iloc[1] == "SY010000"
     assert problems == []
+
+
+def test_events_without_geometry_column_are_refused_in_one_line(layers):
+    from geo.report import InputError
+
+    with pytest.raises(InputError, match="no geometry column; geocode them"):
+        join_admin(pd.DataFrame({"event_id": ["a"]}), layers)
+    with pytest.raises(InputError, match="no geometry column"):
+        join_admin(gpd.GeoDataFrame(pd.DataFrame({"event_id": ["a"]})), layers)
