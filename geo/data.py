@@ -532,8 +532,10 @@ def fetch(
     layers = load_admin_layers(files=ordered)
     boundaries = dest / "boundaries"
     boundaries.mkdir(parents=True, exist_ok=True)
-    for old in boundaries.glob(f"{iso3.lower()}_adm*"):
-        old.unlink()
+    # Replace only what an earlier fetch installed: dest may be a hand-made data directory.
+    for rel in country.get("files", {}):
+        if rel.startswith("boundaries/"):
+            (dest / rel).unlink(missing_ok=True)
     files: dict[str, dict] = {}
     for level, (source, candidate, path, digest, credit) in sorted(chosen.items()):
         if level not in layers.levels:

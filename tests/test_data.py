@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -198,3 +199,19 @@ def test_nothing_installed_and_bad_requests_say_so(upstream, tmp_path):
     closed = {k: "http://127.0.0.1:9/" for k in ("geoboundaries_api", "hdx_api", "geonames_url")}
     with pytest.raises(data.FetchError, match="--mirror"):
         data.fetch("SYR", dest=tmp_path, **closed)
+
+
+def test_fetch_into_a_hand_made_data_dir_keeps_its_files(data_dir, tmp_path):
+    dest = tmp_path / "mine"
+    (dest / "boundaries").mkdir(parents=True)
+    own = dest / "boundaries" / "syr_adm1_mine.geojson"
+    shutil.copyfile(data_dir / "boundaries" / "syr_adm1_governorates.geojson", own)
+    data.fetch("SYR", dest=dest, mirror=data_dir, gazetteer=False)
+    data.fetch("SYR", dest=dest, mirror=data_dir, gazetteer=False)
+    assert own.is_file()
+    assert sorted(p.name for p in (dest / "boundaries").iterdir()) == [
+        "syr_adm1_geo.geojson",
+        "syr_adm1_mine.geojson",
+        "syr_adm2_geo.geojson",
+        "syr_adm3_geo.geojson",
+    ]
