@@ -152,9 +152,18 @@ class _UnitLocator:
             self._projected[key] = shapely.STRtree(np.asarray(projected, dtype=object))
         tree = self._projected[key]
         projected_points = np.asarray(gpd.GeoSeries(points, crs=4326).to_crs(crs).values)
-        (inp, idx), dist = tree.query_nearest(
-            projected_points, max_distance=max_distance_m, return_distance=True, all_matches=True
+        # Points the projection cannot represent (the far side of the globe) are far away.
+        usable = np.flatnonzero(
+            np.isfinite(shapely.get_x(projected_points))
+            & np.isfinite(shapely.get_y(projected_points))
         )
+        (inp, idx), dist = tree.query_nearest(
+            projected_points[usable],
+            max_distance=max_distance_m,
+            return_distance=True,
+            all_matches=True,
+        )
+        inp = usable[inp]
         # all_matches keeps ties; the smallest unit row wins, as for points on a border.
         order = np.lexsort((idx, inp))
         inp, idx, dist = inp[order], idx[order], dist[order]
@@ -233,6 +242,18 @@ def _area_units(layers: AdminLayers, geometry: shapely.Geometry) -> tuple[int | 
             if covers.any():
                 return level, int(np.min(candidates[covers]))
     return None, None
+
+
+def _invalid_point_problems(
+    events: pd.DataFrame, positions: np.ndarray, xs: np.ndarray, ys: np.ndarray
+) -> list[Problem]:
+    """One problem per point whose coordinates are no longitude/latitude."""
+    files, lines = _provenance(events, positions)
+    reason = "not a longitude/latitude (-180..180, -90..90); no admin unit assigned"
+    return [
+        Problem(file, line, "geometry", reason, stage="join", value=f"{ys[p]}, {xs[p]}")
+        for file, line, p in zip(files, lines, positions, strict=True)
+    ]
 
 
 def _outside_problems(
@@ -333,7 +354,13 @@ def join_admin(
     layer = layers[finest]
     locator = _locator(layers, finest)
     method[is_point & ~any_allowed] = ADM_JOIN_CODES["none"]
-    point_pos = np.flatnonzero(is_point & any_allowed)
+    xs, ys = shapely.get_x(geoms), shapely.get_y(geoms)
+    with np.errstate(invalid="ignore"):
+        lonlat = (np.abs(xs) <= 180) & (np.abs(ys) <= 90)
+    invalid = is_point & any_allowed & ~lonlat
+    method[invalid] = ADM_JOIN_CODES["none"]
+    problems.extend(_invalid_point_problems(out, np.flatnonzero(invalid), xs, ys))
+    point_pos = np.flatnonzero(is_point & any_allowed & lonlat)
     rows = locator.locate(geoms[point_pos])
     method[point_pos[rows >= 0]] = ADM_JOIN_CODES["within"]
     coarser: list[tuple[int, np.ndarray, np.ndarray]] = []

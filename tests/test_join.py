@@ -182,3 +182,12 @@ def test_events_without_geometry_column_are_refused_in_one_line(layers):
         join_admin(pd.DataFrame({"event_id": ["a"]}), layers)
     with pytest.raises(InputError, match="no geometry column"):
         join_admin(gpd.GeoDataFrame(pd.DataFrame({"event_id": ["a"]})), layers)
+
+
+def test_coordinates_that_are_not_lon_lat_are_reported(layers):
+    # Real dirt: Airwars has a longitude of 4239.00416; NaN and latitude > 90 happen too.
+    bad = [shapely.Point(4239.00416, 36.0), shapely.Point(np.nan, np.nan), shapely.Point(36, 95)]
+    out, problems = join_admin(events([*bad, DUMAYR], source_file=["a.csv"] * 4), layers)
+    assert list(out.adm_join) == ["none", "none", "none", "within"]
+    assert [p.row for p in problems] == [1, 2, 3]
+    assert all("not a longitude/latitude" in p.reason for p in problems)
