@@ -354,7 +354,8 @@ def join_admin(
     layer = layers[finest]
     locator = _locator(layers, finest)
     method[is_point & ~any_allowed] = ADM_JOIN_CODES["none"]
-    xs, ys = shapely.get_x(geoms), shapely.get_y(geoms)
+    xs, ys = np.full(len(out), np.nan), np.full(len(out), np.nan)
+    xs[is_point], ys[is_point] = shapely.get_x(geoms[is_point]), shapely.get_y(geoms[is_point])
     with np.errstate(invalid="ignore"):
         lonlat = (np.abs(xs) <= 180) & (np.abs(ys) <= 90)
     invalid = is_point & any_allowed & ~lonlat
