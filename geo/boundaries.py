@@ -321,28 +321,34 @@ def _note(file: str, field_name: str, reason: str, value: str | None = None) -> 
     return Problem(file, None, field_name, reason, stage="boundaries", value=value)
 
 
-def _attribution(source: str, path: Path, frame: pd.DataFrame) -> str:
-    if source == "geoboundaries":
-        detail = ""
-        meta = None
-        if path.is_file():
-            # geoBoundaries-SYR-ADM3_simplified.topojson -> geoBoundaries-SYR-ADM3-metaData.json
-            prefix = re.match(r"(?i)(geoboundaries-[a-z]{3}-adm\d)", path.name)
-            pattern = f"{prefix.group(1)}*metaData.json" if prefix else "*metaData.json"
-            meta = next(iter(sorted(path.parent.glob(pattern))), None)
+def _geoboundaries_credit(path: Path) -> str:
+    """geoBoundaries credit, with the original source and licence from its metadata file
+    (``geoBoundaries-SYR-ADM3-metaData.json``) when one lies beside the file or in a
+    ``geoBoundaries/`` folder beside it."""
+    detail = ""
+    if path.is_file():
+        prefix = re.match(r"(?i)(geoboundaries-[a-z]{3}-adm\d)", path.name)
+        pattern = f"{prefix.group(1)}*metaData.json" if prefix else "geoBoundaries-*metaData.json"
+        folders = (path.parent, path.parent / "geoBoundaries")
+        meta = next((m for f in folders for m in sorted(f.glob(pattern))), None)
         if meta is not None:
             info = json.loads(meta.read_text(encoding="utf-8"))
-            parts = [info.get("boundarySource-1"), info.get("boundarySource-2")]
-            origin = ", ".join(p for p in parts if p)
+            origin = ", ".join(
+                v for k, v in sorted(info.items()) if re.fullmatch(r"boundarySource-\d+", k) and v
+            )
             detail = f"; source: {origin}; licence: {info.get('boundaryLicense', 'see metadata')}"
-        return ATTRIBUTIONS["geoboundaries"].format(detail=detail)
+    return ATTRIBUTIONS["geoboundaries"].format(detail=detail)
+
+
+def _attribution(source: str, path: Path, frame: pd.DataFrame) -> str:
+    if source == "geoboundaries":
+        return _geoboundaries_credit(path)
     if source == "geo":
+        # geo's files name their origins in provenance columns.
         credits = []
         if "gb_shapeID" in frame.columns:
-            credits.append(
-                "Boundaries: OCHA / UN Cartographic Section via HDX and geoBoundaries (CC BY 3.0 IGO)"
-            )
-        if "opensyria_id" in frame.columns or "n_adm3" in frame.columns:
+            credits.append(_geoboundaries_credit(path))
+        if "opensyria_id" in frame.columns:
             credits.append(ATTRIBUTIONS["opensyria"])
         return "; ".join(credits)
     return ATTRIBUTIONS[source]

@@ -23,6 +23,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ def _geoboundaries_candidates(
             notes.append(f"geoBoundaries {iso3} ADM{level}: no download URL in {url}")
             continue
         sources = ", ".join(
-            v for k, v in sorted(meta.items()) if k.startswith("boundarySource") and v
+            v for k, v in sorted(meta.items()) if re.fullmatch(r"boundarySource-\d+", k) and v
         )
         detail = f"; source: {sources}" if sources else ""
         licence = meta.get("boundaryLicense")
