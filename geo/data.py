@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -33,7 +32,13 @@ from urllib.parse import urljoin, urlparse
 import pooch
 import requests
 
-from geo.boundaries import ATTRIBUTIONS, MANIFEST_NAME, load_admin_layers, read_boundaries
+from geo.boundaries import (
+    ATTRIBUTIONS,
+    MANIFEST_NAME,
+    AdminLayers,
+    load_admin_layers,
+    read_boundaries,
+)
 from geo.report import DataDirError, GeoError, InputError
 from geo.schema import ADM_LEVELS
 from geo.settings import user_cache_dir
@@ -204,23 +209,17 @@ def _cod_ab_candidates(iso3: str, api: str) -> tuple[list[_Candidate], list[str]
         link = resource["url"]
         digest = str(resource.get("hash") or "").removeprefix("sha256:") or None
         digest = digest if digest and len(digest) == 64 else None  # CKAN may hold md5 or nothing
-        name = resource.get("name") or Path(urlparse(link).path).name
-        name = Path(urlparse(link).path).name or name
+        name = Path(urlparse(link).path).name or str(resource.get("name"))
         found.append(_Candidate("cod-ab", link, name, digest, ATTRIBUTIONS["cod-ab"]))
     return found, []
 
 
-def _iso2_from_layers(paths: Iterable[Path]) -> str | None:
+def _iso2_from_layers(layers: AdminLayers) -> str | None:
     """OCHA P-codes start with the ISO 3166-1 alpha-2 code (SY01 -> SY)."""
-    for path in paths:
-        try:
-            levels = read_boundaries(path).levels
-        except GeoError:
-            continue
-        for n, layer in sorted(levels.items()):
-            codes = layer[f"adm{n}_pcode"].dropna()
-            if len(codes) and codes.str.match(r"^[A-Z]{2}\d").all():
-                return codes.iloc[0][:2]
+    for n, layer in sorted(layers.levels.items()):
+        codes = layer[f"adm{n}_pcode"].dropna()
+        if len(codes) and codes.str.match(r"^[A-Z]{2}\d").all():
+            return codes.iloc[0][:2]
     return None
 
 
@@ -301,19 +300,12 @@ def _mirror_candidates(
         for rel, name in names.items()
         if fnmatch.fnmatch(name.lower(), f"{iso3.lower()}_adm*")
         and name.lower().endswith(_BOUNDARY_SUFFIXES)
-        and not _is_geo_normalised(name)
     )
     for rel in cod:
         found.append(_Candidate("cod-ab", where(rel), names[rel], listing[rel], ""))
     if not found:
         notes.append(f"mirror {mirror} holds no boundary file for {iso3}")
     return found, notes, listing
-
-
-def _is_geo_normalised(name: str) -> bool:
-    # geo's own output (syr_adm1_cod-ab.geojson) when a data dir is used as a mirror
-    stem = Path(name).stem.lower()
-    return stem.endswith(("_cod-ab", "_geoboundaries"))
 
 
 def _geonames_candidate(
@@ -558,7 +550,7 @@ def fetch(
     report.notes += [str(p) for p in layers.problems]
 
     if gazetteer:
-        iso2 = _iso2_from_layers([v[2] for v in chosen.values()])
+        iso2 = _iso2_from_layers(layers)
         gazetteer_file = _fetch_geonames(
             iso2, listing, mirror, geonames_url, dest, previous, report
         )
