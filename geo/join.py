@@ -125,10 +125,13 @@ class _UnitLocator:
             self._grid = _build_grid(self.polygons, self.tree, self._cells)
         return self._grid
 
-    def locate(self, points: np.ndarray) -> np.ndarray:
-        """Row of the unit covering each point (smallest on shared borders); -1 if none."""
-        x = shapely.get_x(points)
-        y = shapely.get_y(points)
+    def locate(
+        self, points: np.ndarray, x: np.ndarray | None = None, y: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Row of the unit covering each point (smallest on shared borders); -1 if none.
+        ``x``/``y``: the points' coordinates when the caller has them already."""
+        x = shapely.get_x(points) if x is None else x
+        y = shapely.get_y(points) if y is None else y
         found = self.grid.lookup(x, y).astype(np.int64)
         exact = np.flatnonzero(found == _BORDER)
         if len(exact):
@@ -222,26 +225,32 @@ def _allowed_masks(precision: pd.Series, available: list[int]) -> dict[int, np.n
     return masks
 
 
-def _area_units(layers: AdminLayers, geometry: shapely.Geometry) -> tuple[int | None, int | None]:
-    """Finest level and row whose unit contains the whole of ``geometry`` (None if none)."""
+def _area_units(layers: AdminLayers, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Finest level and row of the unit containing the whole of each geometry (0 and -1
+    where none does). Polygons count as contained when AREA_WITHIN_SHARE of their surface
+    lies in the unit; lines and multipoints when the unit covers them."""
+    level_of = np.zeros(len(areas), dtype=np.int64)
+    row_of = np.full(len(areas), -1, dtype=np.int64)
+    polygonal = shapely.get_dimensions(areas) == 2
+    surface = shapely.area(areas)
+    pending = np.arange(len(areas))
     for level in sorted(layers.levels, reverse=True):
+        if not len(pending):
+            break
         locator = _locator(layers, level)
-        candidates = locator.tree.query(geometry, predicate="intersects")
-        if not len(candidates):
-            continue
-        polys = locator.polygons[candidates]
-        if shapely.get_dimensions(geometry) == 2:
-            share = shapely.area(shapely.intersection(polys, geometry)) / max(
-                shapely.area(geometry), 1e-30
-            )
-            best = int(np.argmax(share))
-            if share[best] >= AREA_WITHIN_SHARE:
-                return level, int(candidates[best])
-        else:
-            covers = shapely.covers(polys, geometry)
-            if covers.any():
-                return level, int(np.min(candidates[covers]))
-    return None, None
+        inp, idx = locator.tree.query(areas[pending], predicate="intersects")
+        event, unit = areas[pending][inp], locator.polygons[idx]
+        by_area = polygonal[pending][inp]
+        inside = np.zeros(len(inp), dtype=bool)
+        shared = shapely.area(shapely.intersection(unit[by_area], event[by_area]))
+        inside[by_area] = shared >= AREA_WITHIN_SHARE * surface[pending][inp][by_area]
+        inside[~by_area] = shapely.covers(unit[~by_area], event[~by_area])
+        best = _first_hit(len(pending), np.vstack([inp[inside], idx[inside]]))
+        found = best >= 0
+        level_of[pending[found]] = level
+        row_of[pending[found]] = best[found]
+        pending = pending[~found]
+    return level_of, row_of
 
 
 def _invalid_point_problems(
@@ -362,9 +371,9 @@ def join_admin(
     method[invalid] = ADM_JOIN_CODES["none"]
     problems.extend(_invalid_point_problems(out, np.flatnonzero(invalid), xs, ys))
     point_pos = np.flatnonzero(is_point & any_allowed & lonlat)
-    rows = locator.locate(geoms[point_pos])
+    rows = locator.locate(geoms[point_pos], xs[point_pos], ys[point_pos])
     method[point_pos[rows >= 0]] = ADM_JOIN_CODES["within"]
-    coarser: list[tuple[int, np.ndarray, np.ndarray]] = []
+    elsewhere: list[tuple[int, np.ndarray, np.ndarray]] = []  # (level, events, unit rows)
     for level in sorted(available, reverse=True)[1:]:
         missing_pos = np.flatnonzero(rows < 0)
         if not len(missing_pos):
@@ -372,7 +381,7 @@ def join_admin(
         found = _locator(layers, level).locate(geoms[point_pos[missing_pos]])
         hit = found >= 0
         if hit.any():
-            coarser.append((level, point_pos[missing_pos[hit]], found[hit]))
+            elsewhere.append((level, point_pos[missing_pos[hit]], found[hit]))
             method[point_pos[missing_pos[hit]]] = ADM_JOIN_CODES["within"]
             rows[missing_pos[hit]] = _COARSER
     outside = point_pos[rows == -1]
@@ -401,7 +410,20 @@ def join_admin(
             if column in layer.columns:
                 units = pd.array(layer[column], dtype="string")
                 out[column] = pd.Series(units.take(take, allow_fill=True), index=out.index)
-    for level, positions, level_rows in coarser:
+
+    # Areas: only levels whose unit contains the whole area (and the precision allows).
+    area_pos = np.flatnonzero(is_area)
+    method[area_pos] = ADM_JOIN_CODES["area"]
+    if len(area_pos):
+        area_levels, area_rows = _area_units(layers, geoms[area_pos])
+        for level in available:
+            chosen = area_levels == level
+            if chosen.any():
+                elsewhere.append((level, area_pos[chosen], area_rows[chosen]))
+
+    # Events placed apart from the finest-level point lookup (points outside a partial
+    # finest layer, areas): the unit found and its parents.
+    for level, positions, level_rows in elsewhere:
         units_layer = layers[level]
         for n in range(1, level + 1):
             keep = allowed[n][positions]
@@ -410,22 +432,6 @@ def join_admin(
                 if column in units_layer.columns and keep.any():
                     values = pd.array(units_layer[column], dtype="string").take(level_rows[keep])
                     out.iloc[positions[keep], out.columns.get_loc(column)] = values
-
-    # Areas: only levels whose unit contains the whole area (and the precision allows).
-    area_pos = np.flatnonzero(is_area)
-    method[area_pos] = ADM_JOIN_CODES["area"]
-    for pos in area_pos:
-        level, row = _area_units(layers, geoms[pos])
-        if level is None:
-            continue
-        unit = layers[level].iloc[row]
-        for n in range(1, level + 1):
-            if not allowed[n][pos]:
-                continue
-            for f in ADMIN_FIELDS:
-                column = f"adm{n}_{f}"
-                if column in unit.index:
-                    out.iloc[pos, out.columns.get_loc(column)] = unit[column]
 
     labels = pd.array(list(ADM_JOIN_CODES), dtype="string")
     out["adm_join"] = pd.Series(labels.take(method, allow_fill=True), index=out.index)
