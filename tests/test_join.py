@@ -191,3 +191,24 @@ def test_coordinates_that_are_not_lon_lat_are_reported(layers):
     assert list(out.adm_join) == ["none", "none", "none", "within"]
     assert [p.row for p in problems] == [1, 2, 3]
     assert all("not a longitude/latitude" in p.reason for p in problems)
+
+
+def test_points_hugging_borders_match_an_exact_test(layers):
+    """The grid shortcut must never decide a point a border runs near: points sampled on
+    and just beside every subdistrict border agree with an exact covers test."""
+    adm3 = layers[3]
+    borders = shapely.segmentize(shapely.boundary(adm3.geometry.values), 0.01)
+    coords = shapely.get_coordinates(borders)
+    rng = np.random.default_rng(11)
+    sample = coords[rng.choice(len(coords), 20_000, replace=False)]
+    jitter = rng.choice([0.0, 1e-7, 1e-4, 3e-3], size=(len(sample), 2)) * rng.choice(
+        [-1, 1], size=(len(sample), 2)
+    )
+    points = shapely.points(sample + jitter)
+    out, _ = join_admin(events(points), layers, max_distance_m=0)
+    tree = shapely.STRtree(adm3.geometry.values)
+    first = {}
+    for point_index, unit_index in zip(*tree.query(points, predicate="intersects"), strict=True):
+        first[point_index] = min(first.get(point_index, unit_index), unit_index)
+    expected = [adm3.adm3_pcode.iloc[first[i]] if i in first else "-" for i in range(len(points))]
+    assert out.adm3_pcode.fillna("-").tolist() == expected
