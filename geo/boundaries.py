@@ -531,8 +531,9 @@ def _fill_parents(levels: dict[int, gpd.GeoDataFrame], sources: dict[int, str]) 
     return problems
 
 
-def _normalised_files(root: Path, country: str | None) -> dict[str, dict[int, Path]]:
-    """``{iso3: {level: path}}`` for geo's normalised layout in a boundaries folder."""
+def boundary_files(root: Path, country: str | None = None) -> dict[str, dict[int, Path]]:
+    """``{iso3: {level: path}}`` of the files laid out the way geo reads a boundaries
+    folder (``{iso3}_adm{n}_*.geojson``...), for one country or all."""
     found: dict[str, dict[int, Path]] = {}
     for path in sorted(root.iterdir()):
         if path.suffix.lower() not in BOUNDARY_SUFFIXES:
@@ -598,7 +599,7 @@ def load_admin_layers(
             raise InputError("no boundary files given")
     else:
         root = resolve_data_dir(data_dir) / "boundaries"
-        by_country = _normalised_files(root, country)
+        by_country = boundary_files(root, country)
         if not by_country:
             wanted = f" for {country.upper()}" if country else ""
             raise DataDirError(

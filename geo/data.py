@@ -34,6 +34,7 @@ import requests
 
 from geo.boundaries import (
     ATTRIBUTIONS,
+    BOUNDARY_SUFFIXES,
     MANIFEST_NAME,
     AdminLayers,
     load_admin_layers,
@@ -111,10 +112,12 @@ class DataStatus:
             return f"nothing installed in {self.dest}; run 'geo data fetch ISO3'"
         lines = [f"data directory: {self.dest}"]
         for row in self.rows:
-            lines.append(
-                f"  {row['country']}  {row['path']}  {row['state']}  ({row['source']}, "
-                f"fetched {row['fetched_at']} from {row['origin']})"
+            where = (
+                f"{row['source']}, fetched {row['fetched_at']} from {row['origin']}"
+                if row["state"] != "not fetched"
+                else row["source"]
             )
+            lines.append(f"  {row['country']}  {row['path']}  {row['state']}  ({where})")
         return "\n".join(lines)
 
 
@@ -573,7 +576,8 @@ def fetch(
 
 def status(*, dest: str | os.PathLike | None = None) -> DataStatus:
     """What ``fetch`` installed in ``dest`` (default the user cache), from where, and
-    whether each file still matches its recorded checksum (ok / modified / missing)."""
+    whether each file still matches its recorded checksum (ok / modified / missing).
+    Boundary files placed there by hand are listed too, as "not fetched"."""
     dest = Path(dest).expanduser() if dest is not None else user_cache_dir() / "data"
     manifest = _read_manifest(dest)
     result = DataStatus(dest)
@@ -595,4 +599,21 @@ def status(*, dest: str | os.PathLike | None = None) -> DataStatus:
                     "fetched_at": country.get("fetched_at", "?"),
                 }
             )
+    managed = {row["path"] for row in result.rows}
+    folder = dest / "boundaries"
+    hand_made = sorted(folder.iterdir()) if folder.is_dir() else []
+    for path in hand_made:
+        rel = str(path.relative_to(dest))
+        if rel in managed or path.suffix.lower() not in BOUNDARY_SUFFIXES:
+            continue
+        result.rows.append(
+            {
+                "country": path.name.split("_")[0].upper() if "_" in path.name else "?",
+                "path": rel,
+                "state": "not fetched",
+                "source": "placed by hand",
+                "origin": "-",
+                "fetched_at": "-",
+            }
+        )
     return result

@@ -215,3 +215,6 @@ def test_fetch_into_a_hand_made_data_dir_keeps_its_files(data_dir, tmp_path):
         "syr_adm2_geo.geojson",
         "syr_adm3_geo.geojson",
     ]
+    states = {row["path"]: row["state"] for row in data.status(dest=dest).rows}
+    assert states["boundaries/syr_adm1_mine.geojson"] == "not fetched"
+    assert states["boundaries/syr_adm1_geo.geojson"] == "ok"
