@@ -190,7 +190,7 @@ def _polygon_layers(path: Path) -> list[tuple[str, str | None]]:
     try:
         layers = pyogrio.list_layers(dataset)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InputError(f"{path}: cannot be read as a boundary file ({exc})") from None
+        raise InputError(f"{path}: cannot be read as a boundary file ({_one_line(exc)})") from None
     if len(layers) == 0 and path.suffix.lower() == ".zip":
         raise InputError(f"{path}: the zip holds no Shapefile, GeoJSON or GeoPackage layer")
     return [(dataset, str(name)) for name, _ in layers]
@@ -201,15 +201,18 @@ def _lonlat_bounds(frame: gpd.GeoDataFrame) -> bool:
     return bool(-180.5 <= xmin <= xmax <= 360.5 and -90.5 <= ymin <= ymax <= 90.5)
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 def _read_layer(dataset: str, layer: str | None, label: str) -> gpd.GeoDataFrame:
-    if layer is None:
-        frame = gpd.read_parquet(dataset)
-    else:
-        try:
-            frame = gpd.read_file(dataset, layer=layer, engine="pyogrio")
-        except Exception as exc:
-            raise InputError(f"{label}: cannot be read ({exc})") from None
-    return frame
+    try:
+        if layer is None:
+            return gpd.read_parquet(dataset)
+        return gpd.read_file(dataset, layer=layer, engine="pyogrio")
+    except Exception as exc:  # GDAL, Arrow and JSON errors all mean "not readable"
+        raise InputError(f"{label}: cannot be read ({_one_line(exc)})") from None
 
 
 class BoundaryFile(NamedTuple):
@@ -632,16 +635,6 @@ def load_admin_layers(
         credits.insert(0, _manifest_attribution(root, paths))
     attribution = "; ".join(dict.fromkeys(c for part in credits for c in part.split("; ") if c))
     return AdminLayers(levels=levels, attribution=attribution, sources=sources, problems=problems)
-
-
-def layer_summary(layers: AdminLayers) -> list[str]:
-    """Lines describing loaded layers and validation notes, for ``geo data status`` and logs."""
-    lines = [
-        f"adm{n}: {len(layers[n])} units from {layers.sources.get(n, '?')}"
-        for n in sorted(layers.levels)
-    ]
-    lines += [f"  {p}" for p in layers.problems]
-    return lines
 
 
 # --------------------------------------------------------------------------- admin names
