@@ -367,16 +367,30 @@
     }
   };
 
+  /* A marker sprite per type colour: drawImage of a ready bitmap per event is far cheaper
+   * than stroking thousands of arcs. */
+  Engine.prototype._sprites = function () {
+    if (this._spriteCache) { return this._spriteCache; }
+    var ratio = window.devicePixelRatio || 1, size = Math.ceil(16 * ratio);
+    this._spriteCache = this.spec.colours.map(function (colour) {
+      var c = document.createElement('canvas'); c.width = c.height = size;
+      var g = c.getContext('2d');
+      g.scale(ratio, ratio);
+      g.beginPath(); g.arc(8, 8, 6, 0, 2 * Math.PI);
+      g.fillStyle = colour; g.fill();
+      g.lineWidth = 1.3; g.strokeStyle = '#ffffff'; g.stroke();
+      return c;
+    });
+    return this._spriteCache;
+  };
+
   Engine.prototype._drawMarkers = function (ctx, p, w, h) {
-    var mx = this.mx, my = this.my, kind = this.cols.kind, vlist = this.vlist;
-    ctx.lineWidth = 1.2; ctx.strokeStyle = '#ffffff';
+    var mx = this.mx, my = this.my, kind = this.cols.kind, kt = this.kindType, vlist = this.vlist;
+    var sprites = this._sprites();
     for (var k = 0; k < this.vcount; k++) {
       var i = vlist[k], x = mx[i] * p.scale - p.ox, y = my[i] * p.scale - p.oy;
       if (x < -8 || y < -8 || x > w + 8 || y > h + 8) { continue; }
-      ctx.beginPath();
-      ctx.arc(x, y, 6, 0, 2 * Math.PI);
-      ctx.fillStyle = this.kindColour[kind[i]];
-      ctx.fill(); ctx.stroke();
+      ctx.drawImage(sprites[kt[kind[i]]], Math.round(x) - 8, Math.round(y) - 8, 16, 16);
     }
   };
 
