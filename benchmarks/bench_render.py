@@ -51,7 +51,9 @@ _CDN_FILES = {
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/": "leaflet/dist/",
     "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js": "jquery/dist/jquery.min.js",
     "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/iso8601-js-period@0.2.1/": "iso8601-js-period/",
+    "https://cdn.jsdelivr.net/npm/iso8601-js-period@0.2.1/iso8601.min.js": (
+        "iso8601-js-period/iso8601.js"
+    ),
     "https://cdn.jsdelivr.net/npm/leaflet-timedimension@1.1.1/": "leaflet-timedimension/",
     "https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.18.1/moment.min.js": "moment/min/moment.min.js",
 }
