@@ -1,0 +1,818 @@
+"""The gazetteer: resolve a place name (any spelling, Arabic or Latin) to a location.
+
+Matching runs in stages and stops at the first that finds something: the exact written
+name, a known alias (from a source or the project's curated files), the phonetic fold of
+the name, then fuzzy similarity (rapidfuzz) on the fold. Candidates are then narrowed by
+the row's admin hints and the other places named in the same text, and ranked by feature
+importance (capital, admin seat, population). Several far-apart candidates that nothing
+separates make the name *ambiguous*: reported with its candidates, never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from geo.gazetteer.index import IndexData, load_or_build
+from geo.gazetteer.normalize import (
+    fold_key,
+    name_key,
+    script_of,
+    skeleton_key,
+    split_descriptors,
+)
+from geo.gazetteer.relative import Relative, offset_point, parse_relative
+from geo.schema import TO_ACLED, TO_UCDP
+from geo.settings import PROJECT_DATA_DIR, resolve_data_dir, user_cache_dir
+
+STATUSES: tuple[str, ...] = ("resolved", "ambiguous", "unresolved")
+
+# Fuzzy thresholds on fuzz.ratio of fold keys (0-100).
+FUZZY_CUTOFF = 86.0
+SKELETON_CUTOFF = 72.0
+# Candidates closer than this are one place (two sources, or a place and its centroid).
+SAME_PLACE_KM = 6.0
+# An importance lead this large (one tier: admin seat over village) decides between
+# same-name places; less is ambiguous.
+IMPORTANCE_MARGIN = 0.9
+# A fuzzy score lead this large decides between candidates.
+SCORE_MARGIN = 6.0
+# Other places named in the same text count as context within this distance.
+CONTEXT_KM = 40.0
+_AREA_KINDS = ("adm1", "adm2", "adm3", "region")
+_SPLIT_PARTS = re.compile(r"\s*(?:[,;،]|\s-\s|\(|\))\s*")
+_SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One gazetteer feature a name may refer to."""
+
+    name: str
+    latitude: float
+    longitude: float
+    kind: str  # place / adm1 / adm2 / adm3 / region
+    source: str
+    source_id: str
+    adm1_pcode: str
+    score: float
+    importance: float
+
+    def __str__(self) -> str:
+        where = f" in {self.adm1_pcode}" if self.adm1_pcode else ""
+        return (
+            f"{self.name} ({self.kind}{where}, {self.latitude:.4f} {self.longitude:.4f}, "
+            f"{self.source}:{self.source_id}, score {self.score:.0f})"
+        )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a name points: status, location, precision and how it was found.
+
+    ``status`` is one of :data:`STATUSES`. A resolved area (a region such as the Badiya, an
+    admin unit matched by name) has a polygon ``geometry`` and ``latitude``/``longitude`` of
+    a point inside it. ``candidates`` are the best few features considered, for reports.
+    """
+
+    query: str
+    status: str
+    latitude: float | None = None
+    longitude: float | None = None
+    geometry: BaseGeometry | None = None
+    precision: str | None = None
+    method: str | None = None
+    matched_name: str | None = None
+    source: str | None = None
+    source_id: str | None = None
+    score: float = 0.0
+    n_candidates: int = 0
+    candidates: tuple[Candidate, ...] = ()
+    reason: str = ""
+    adm_pcodes: tuple[str, str, str] = ("", "", "")
+
+    @property
+    def precision_acled(self) -> int | None:
+        return TO_ACLED.get(self.precision) if self.precision else None
+
+    @property
+    def precision_ucdp(self) -> int | None:
+        return TO_UCDP.get(self.precision) if self.precision else None
+
+    def describe_candidates(self, limit: int = 3) -> str:
+        """The best candidates as one line, for problem reports."""
+        return "; ".join(str(c) for c in self.candidates[:limit])
+
+
+@dataclass
+class _Match:
+    """Candidates of one matching stage."""
+
+    entries: np.ndarray
+    scores: np.ndarray
+    method: str
+    matched: list[str] = field(default_factory=list)
+    curated: np.ndarray | None = None
+
+
+def _haversine_km(lat1, lon1, lat2, lon2):
+    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+class Gazetteer:
+    """An offline place-name index built from a data directory.
+
+    Build it with :meth:`from_data_dir`; resolve names with :meth:`resolve` (one name) or
+    :meth:`resolve_many` (many, with the fuzzy stage batched).
+    """
+
+    def __init__(self, data: IndexData, *, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.signature = data.signature
+        self.notes = list(data.notes)
+        self.entries = data.entries
+        self.names = data.names
+        self._adm3 = data.admin
+        entries = data.entries
+        self._lat = entries["latitude"].to_numpy(dtype=float)
+        self._lon = entries["longitude"].to_numpy(dtype=float)
+        self._kind = entries["kind"].to_numpy(dtype=object)
+        self._importance = entries["importance"].to_numpy(dtype=float)
+        self._adm1 = entries["adm1_pcode"].to_numpy(dtype=object)
+        self._adm2 = entries["adm2_pcode"].to_numpy(dtype=object)
+        self._adm3_codes = entries["adm3_pcode"].to_numpy(dtype=object)
+        names = data.names
+        self._by_key = self._group(names["key"], names)
+        self._by_fold = self._group(names["fold"], names)
+        folds = names.drop_duplicates("fold")
+        self._fold_vocab: list[str] = folds["fold"].tolist()
+        self._by_skeleton: dict[str, list[str]] = (
+            folds.groupby("skeleton")["fold"].agg(list).to_dict()
+        )
+        # Fuzzy blocking: folds by first letter.
+        self._vocab_by_initial: dict[str, list[str]] = {}
+        for fold in self._fold_vocab:
+            self._vocab_by_initial.setdefault(fold[:1], []).append(fold)
+        self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
+        self._resolve_cache: dict[tuple, Resolution] = {}
+        self._hint_cache: dict[tuple, frozenset[str]] = {}
+        self._area_cache: dict[int, BaseGeometry] = {}
+
+    @staticmethod
+    def _group(
+        column: pd.Series, names: pd.DataFrame
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """key -> (entries, primary flags, curated flags)."""
+        frame = pd.DataFrame(
+            {
+                "k": column.to_numpy(),
+                "e": names["entry"].to_numpy(),
+                "p": names["primary"].to_numpy(),
+                "c": names["curated"].to_numpy(),
+            }
+        )
+        out = {}
+        for key, group in frame.groupby("k", sort=False):
+            out[key] = (group["e"].to_numpy(), group["p"].to_numpy(), group["c"].to_numpy())
+        return out
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_data_dir(
+        cls,
+        data_dir: str | os.PathLike | None = None,
+        *,
+        cache_dir: str | os.PathLike | None = None,
+    ) -> Gazetteer:
+        """Load (or build and cache) the gazetteer of a data directory.
+
+        Parameters
+        ----------
+        data_dir
+            Directory laid out like ``../shared/data`` (``boundaries/``, ``gazetteer/``);
+            resolved with :func:`geo.settings.resolve_data_dir`.
+        cache_dir
+            Where the built index is cached; default: ``user_cache_dir()/gazetteer``.
+
+        Raises
+        ------
+        geo.report.DataDirError
+            The data directory is missing, or a gazetteer file in it is corrupt.
+        """
+        root = resolve_data_dir(data_dir)
+        cache = Path(cache_dir) if cache_dir is not None else user_cache_dir() / "gazetteer"
+        return cls(load_or_build(root, PROJECT_DATA_DIR, cache), data_dir=root)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __repr__(self) -> str:
+        kinds = self.entries["kind"].value_counts().to_dict()
+        return f"Gazetteer({self.data_dir}, {len(self)} entries {kinds}, {len(self.names)} names)"
+
+    # -- public resolution -------------------------------------------------------------
+
+    def resolve(
+        self, name: object, *, admin1: str | None = None, admin2: str | None = None
+    ) -> Resolution:
+        """Resolve one place name.
+
+        Parameters
+        ----------
+        name
+            The location text as written ("Ad Dumayr town", "الضمير", "35 km east of
+            Deir ez-Zor", "near Dumayr", "the Badiya").
+        admin1, admin2
+            The source's own governorate / district names, if any; they narrow same-name
+            candidates to the right unit.
+
+        Returns
+        -------
+        Resolution
+            ``status`` "resolved" (with location), "ambiguous" or "unresolved" (with
+            ``reason`` and the best ``candidates``).
+        """
+        if not isinstance(name, str) or not name.strip():
+            return Resolution(
+                query="" if name is None or _is_missing(name) else str(name),
+                status="unresolved",
+                reason="empty or non-text location name",
+            )
+        hints = (_clean_hint(admin1), _clean_hint(admin2))
+        cache_key = (name, *hints)
+        cached = self._resolve_cache.get(cache_key)
+        if cached is None:
+            cached = self._resolve_text(name.strip(), self._hint_codes(*hints), depth=0)
+            cached = replace(cached, query=name)
+            if len(self._resolve_cache) < 500_000:
+                self._resolve_cache[cache_key] = cached
+        return cached
+
+    def resolve_many(
+        self,
+        names: Sequence[object],
+        *,
+        admin1: Sequence[str | None] | None = None,
+        admin2: Sequence[str | None] | None = None,
+    ) -> list[Resolution]:
+        """Resolve many names; the fuzzy stage for all of them runs in one batch."""
+        n = len(names)
+        admin1 = list(admin1) if admin1 is not None else [None] * n
+        admin2 = list(admin2) if admin2 is not None else [None] * n
+        self._prefetch_fuzzy([nm for nm in names if isinstance(nm, str)])
+        return [
+            self.resolve(nm, admin1=a1, admin2=a2)
+            for nm, a1, a2 in zip(names, admin1, admin2, strict=True)
+        ]
+
+    def area_geometry(self, entry: int) -> BaseGeometry | None:
+        """The polygon of an admin unit or region entry (None for a place)."""
+        if entry in self._area_cache:
+            return self._area_cache[entry]
+        kind = self._kind[entry]
+        if kind not in _AREA_KINDS:
+            return None
+        adm3 = self._admin3_layer()
+        codes: list[str]
+        if kind == "region":
+            codes = self.entries.at[entry, "members"].split()
+            mask = adm3["adm3_pcode"].isin(codes)
+        else:
+            level = int(kind[-1])
+            mask = adm3[f"adm{level}_pcode"] == self.entries.at[entry, "pcode"]
+        geoms = adm3.geometry[mask].to_numpy()
+        shape = shapely.union_all(geoms) if len(geoms) else None
+        self._area_cache[entry] = shape
+        return shape
+
+    # -- internals: text handling ------------------------------------------------------
+
+    def _resolve_text(self, text: str, hints: tuple, *, depth: int) -> Resolution:
+        # 1. the text as a whole (a name may contain commas or directions: "Eastern Ghouta")
+        whole = self._match_name(text, hints, context=())
+        if whole.status != "unresolved" or depth > 2:
+            return whole
+        # 2. relative phrases
+        relative = parse_relative(text)
+        if relative is not None:
+            base = self._resolve_text(relative.place, hints, depth=depth + 1)
+            if base.status == "resolved":
+                return self._apply_relative(base, relative, text)
+            if base.status == "ambiguous":
+                return replace(base, query=text)
+        # 3. several parts: "Mihsenli village, Manbij", "Tadmur/Palmyra town"
+        parts = [p for p in _SPLIT_PARTS.split(text) if p and p.strip()]
+        if len(parts) > 1:
+            return self._resolve_parts(text, parts, hints, depth)
+        alternatives = [p for p in _SPLIT_ALTERNATIVES.split(text) if p and p.strip()]
+        if len(alternatives) > 1:
+            return self._resolve_alternatives(text, alternatives, hints, depth)
+        # 4. mixed scripts: "Dumayr الضمير"
+        if script_of(text) == "mixed":
+            latin = re.sub("[\u0600-\u06ff]+", " ", text).strip()
+            arabic = re.sub("[^\u0600-\u06ff\\s]+", " ", text).strip()
+            for piece in (latin, arabic):
+                if piece:
+                    out = self._resolve_text(piece, hints, depth=depth + 1)
+                    if out.status != "unresolved":
+                        return replace(out, query=text)
+        return whole
+
+    def _resolve_parts(self, text: str, parts: list[str], hints: tuple, depth: int) -> Resolution:
+        """The first part is the place; the others are context ("X village, Manbij")."""
+        resolved = [self._resolve_text(p, hints, depth=depth + 1) for p in parts]
+        context = tuple((r.latitude, r.longitude) for r in resolved[1:] if r.status == "resolved")
+        head = resolved[0]
+        if head.status == "ambiguous" and context:
+            head = self._match_name(parts[0], hints, context=context)
+        if head.status == "resolved":
+            return replace(head, query=text)
+        # The named place is unknown, but the text places it near a known one.
+        for later in resolved[1:]:
+            if later.status == "resolved":
+                precision = (
+                    later.precision
+                    if later.geometry is not None and later.geometry.geom_type != "Point"
+                    else "near"
+                )
+                return replace(
+                    later,
+                    query=text,
+                    precision=precision,
+                    method="relative" if precision == "near" else later.method,
+                    reason=f"{parts[0]!r} not found; located by {later.matched_name!r} in the same text",
+                )
+        return replace(head, query=text)
+
+    def _resolve_alternatives(
+        self, text: str, alternatives: list[str], hints: tuple, depth: int
+    ) -> Resolution:
+        """ "Tadmur/Palmyra" (one place, two names) or "Kafaldin/Kafr Lusin" (two places)."""
+        resolved = [self._resolve_text(a, hints, depth=depth + 1) for a in alternatives]
+        found = [r for r in resolved if r.status == "resolved"]
+        if not found:
+            return replace(resolved[0], query=text)
+        best = found[0]
+        far = [
+            r
+            for r in found[1:]
+            if _haversine_km(best.latitude, best.longitude, r.latitude, r.longitude) > SAME_PLACE_KM
+        ]
+        if far:
+            return replace(
+                best,
+                query=text,
+                precision="near" if best.precision == "point" else best.precision,
+                reason="several places named; located at the first",
+            )
+        return replace(best, query=text)
+
+    def _apply_relative(self, base: Resolution, relative: Relative, text: str) -> Resolution:
+        assert base.latitude is not None and base.longitude is not None
+        if relative.kind == "offset":
+            lon, lat = offset_point(
+                base.longitude,
+                base.latitude,
+                bearing=relative.bearing,
+                distance_km=relative.distance_km,
+            )
+            return replace(
+                base,
+                query=text,
+                latitude=lat,
+                longitude=lon,
+                geometry=Point(lon, lat),
+                precision="near",
+                method="relative",
+                adm_pcodes=("", "", ""),
+            )
+        if relative.kind == "near":
+            if base.precision == "point":
+                return replace(base, query=text, precision="near", method="relative")
+            return replace(base, query=text, method="relative")
+        # "northern X": a part of X
+        if base.geometry is not None and base.geometry.geom_type != "Point":
+            return replace(
+                base,
+                query=text,
+                precision="region",
+                method="area",
+                adm_pcodes=(base.adm_pcodes[0], "", "")
+                if base.precision == "adm1"
+                else base.adm_pcodes,
+            )
+        return replace(base, query=text, precision="near", method="relative")
+
+    # -- internals: matching -------------------------------------------------------------
+
+    def _match_name(self, text: str, hints: tuple, *, context: tuple) -> Resolution:
+        key = name_key(text)
+        if not key:
+            return Resolution(query=text, status="unresolved", reason="no letters in location name")
+        variants = [(key, None)]
+        stripped, kind = split_descriptors(key)
+        if stripped and stripped != key:
+            variants.append((stripped, kind))
+        elif kind:
+            variants[0] = (key, kind)
+        best_failure: Resolution | None = None
+        for stage in (self._stage_exact, self._stage_fold, self._stage_fuzzy):
+            for variant, wanted in variants:
+                match = stage(variant)
+                if match is None or not len(match.entries):
+                    continue
+                result = self._decide(text, match, wanted, hints, context)
+                if result.status != "unresolved":
+                    return result
+                best_failure = best_failure or result
+        return best_failure or Resolution(
+            query=text, status="unresolved", reason="no gazetteer name matches"
+        )
+
+    def _stage_exact(self, key: str) -> _Match | None:
+        hit = self._by_key.get(key)
+        if hit is None:
+            return None
+        entries, primary, curated = hit
+        method = np.where(primary, "exact", "alias")
+        # An entry matched both ways counts as exact.
+        frame = pd.DataFrame({"e": entries, "m": method, "c": curated}).sort_values(
+            "m", ascending=False
+        )
+        frame = frame.drop_duplicates("e")
+        return _Match(
+            frame["e"].to_numpy(),
+            np.full(len(frame), 100.0),
+            "exact",
+            matched=list(frame["m"]),
+            curated=frame["c"].to_numpy(),
+        )
+
+    def _stage_fold(self, key: str) -> _Match | None:
+        fold = fold_key(key)
+        hit = self._by_fold.get(fold)
+        if hit is None:
+            return None
+        entries, _, curated = hit
+        unique, idx = np.unique(entries, return_index=True)
+        return _Match(
+            unique,
+            np.full(len(unique), 95.0),
+            "fuzzy",
+            matched=["fuzzy"] * len(unique),
+            curated=curated[idx],
+        )
+
+    def _stage_fuzzy(self, key: str) -> _Match | None:
+        fold = fold_key(key)
+        if len(fold) < 4:
+            return None
+        scored = self._fuzzy_candidates(fold)
+        if not scored:
+            return None
+        entries, scores, curated = [], [], []
+        for cand, score in scored:
+            ents, _, cur = self._by_fold[cand]
+            entries.extend(ents)
+            scores.extend([score] * len(ents))
+            curated.extend(cur)
+        frame = pd.DataFrame({"e": entries, "s": scores, "c": curated})
+        frame = frame.sort_values("s", ascending=False).drop_duplicates("e")
+        return _Match(
+            frame["e"].to_numpy(),
+            frame["s"].to_numpy(dtype=float),
+            "fuzzy",
+            matched=["fuzzy"] * len(frame),
+            curated=frame["c"].to_numpy(),
+        )
+
+    def _fuzzy_candidates(self, fold: str) -> list[tuple[str, float]]:
+        cached = self._fuzzy_cache.get(fold)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        cutoff = _fuzzy_cutoff(fold)
+        if cutoff <= 100:
+            vocab = self._vocab_by_initial.get(fold[:1], [])
+            for cand, score, _ in process.extract(
+                fold, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=25
+            ):
+                found[cand] = score
+        result = self._finish_fuzzy(fold, found)
+        self._fuzzy_cache[fold] = result
+        return result
+
+    def _finish_fuzzy(self, fold: str, found: dict[str, float]) -> list[tuple[str, float]]:
+        """Add same-skeleton names; drop candidates whose consonants differ by more than one
+        edit (vowel-only differences are what transliterations vary in)."""
+        self._add_skeleton_matches(fold, found)
+        skeleton = skeleton_key(fold)
+        kept = {
+            cand: score
+            for cand, score in found.items()
+            if Levenshtein.distance(skeleton, skeleton_key(cand), score_cutoff=2) <= 1
+        }
+        return sorted(kept.items(), key=lambda kv: -kv[1])[:25]
+
+    def _add_skeleton_matches(self, fold: str, found: dict[str, float]) -> None:
+        skeleton = skeleton_key(fold)
+        if len(skeleton) < 3:
+            return
+        for cand in self._by_skeleton.get(skeleton, ()):
+            if cand not in found:
+                score = fuzz.ratio(fold, cand)
+                if score >= SKELETON_CUTOFF:
+                    found[cand] = score
+
+    def _prefetch_fuzzy(self, names: Iterable[str]) -> None:
+        """Fill the fuzzy cache for the names that no exact/alias/fold key matches,
+        with one ``cdist`` per initial letter (both CPU cores)."""
+        wanted: set[str] = set()
+        for name in set(names):
+            key = name_key(name)
+            for variant in {key, split_descriptors(key)[0]}:
+                if not variant or variant in self._by_key:
+                    continue
+                fold = fold_key(variant)
+                if len(fold) >= 4 and fold not in self._by_fold and fold not in self._fuzzy_cache:
+                    wanted.add(fold)
+        if not wanted:
+            return
+        by_initial: dict[str, list[str]] = {}
+        for fold in wanted:
+            by_initial.setdefault(fold[:1], []).append(fold)
+        for initial, queries in by_initial.items():
+            vocab = self._vocab_by_initial.get(initial, [])
+            results: dict[str, dict[str, float]] = {q: {} for q in queries}
+            if vocab:
+                for start in range(0, len(queries), 2000):
+                    chunk = queries[start : start + 2000]
+                    matrix = process.cdist(
+                        chunk,
+                        vocab,
+                        scorer=fuzz.ratio,
+                        score_cutoff=FUZZY_CUTOFF,
+                        dtype=np.uint8,
+                        workers=-1,
+                    )
+                    rows, cols = np.nonzero(matrix)
+                    for r, c in zip(rows, cols, strict=True):
+                        results[chunk[r]][vocab[c]] = float(matrix[r, c])
+            for query, found in results.items():
+                cutoff = _fuzzy_cutoff(query)
+                found = {c: s for c, s in found.items() if s >= cutoff}
+                self._fuzzy_cache[query] = self._finish_fuzzy(query, found)
+
+    # -- internals: deciding -------------------------------------------------------------
+
+    def _decide(
+        self, text: str, match: _Match, wanted: str | None, hints: tuple, context: tuple
+    ) -> Resolution:
+        entries, scores = match.entries, match.scores
+        methods = np.asarray(match.matched, dtype=object)
+        curated = match.curated if match.curated is not None else np.zeros(len(entries), bool)
+        keep = np.ones(len(entries), dtype=bool)
+        # Curated project entries (aliases, regions) override the sources.
+        if curated.any():
+            keep &= curated
+        kinds = self._kind[entries]
+        if wanted in ("adm1", "adm2", "adm3"):
+            exact_kind = keep & (kinds == wanted)
+            keep = exact_kind if exact_kind.any() else keep & np.isin(kinds, _AREA_KINDS)
+        elif (keep & (kinds == "place")).any() and not (keep & (kinds == "region")).any():
+            # A town and the unit named after it: the town ("Idlib" is the city).
+            keep &= kinds == "place"
+        if not keep.any():
+            return Resolution(
+                query=text, status="unresolved", reason="no candidate of the kind named"
+            )
+        entries, scores, methods = entries[keep], scores[keep], methods[keep]
+        # Admin hints: keep the candidates that agree with the most specific hint.
+        agreement = self._hint_agreement(entries, hints)
+        hint_note = ""
+        if agreement.max() > 0:
+            mask = agreement == agreement.max()
+            entries, scores, methods = entries[mask], scores[mask], methods[mask]
+        elif any(hints):
+            hint_note = "admin hint does not match any candidate"
+        if context:
+            lat, lon = self._lat[entries], self._lon[entries]
+            near = np.zeros(len(entries), dtype=bool)
+            for c_lat, c_lon in context:
+                near |= _haversine_km(lat, lon, c_lat, c_lon) <= CONTEXT_KM
+            if near.any():
+                entries, scores, methods = entries[near], scores[near], methods[near]
+        # Best score first, then importance.
+        order = np.lexsort((-self._importance[entries], -scores))
+        entries, scores, methods = entries[order], scores[order], methods[order]
+        clusters = self._clusters(entries)
+        candidates = tuple(
+            self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
+        )
+        top = clusters[0]
+        n_places = len(clusters)
+        if n_places > 1:
+            second = clusters[1]
+            lead_score = scores[top[0]] - scores[second[0]]
+            lead_importance = (
+                self._importance[entries[top[0]]] - self._importance[entries[second[0]]]
+            )
+            if lead_score < SCORE_MARGIN and lead_importance < IMPORTANCE_MARGIN:
+                cands = tuple(self._candidate(entries[c[0]], scores[c[0]]) for c in clusters[:5])
+                return Resolution(
+                    query=text,
+                    status="ambiguous",
+                    n_candidates=n_places,
+                    candidates=cands,
+                    score=float(scores[top[0]]),
+                    reason=(
+                        f"{n_places} places match equally well"
+                        + (
+                            " and the admin hints do not separate them"
+                            if any(hints)
+                            else "; give admin1/admin2 hints to choose"
+                        )
+                    ),
+                )
+        best = int(entries[top[0]])
+        score = float(scores[top[0]])
+        if hint_note:
+            score = max(0.0, score - 10.0)
+        return self._resolution(
+            text, best, score, str(methods[top[0]]), n_places, candidates, hint_note
+        )
+
+    def _clusters(self, entries: np.ndarray) -> list[list[int]]:
+        """Group positions of ``entries`` (already ranked) that are one place."""
+        clusters: list[list[int]] = []
+        heads: list[int] = []
+        for pos, entry in enumerate(entries):
+            for cluster, head in zip(clusters, heads, strict=True):
+                if self._same_place(head, int(entry)):
+                    cluster.append(pos)
+                    break
+            else:
+                clusters.append([pos])
+                heads.append(int(entry))
+        return clusters
+
+    def _same_place(self, a: int, b: int) -> bool:
+        kind_a, kind_b = self._kind[a], self._kind[b]
+        if kind_a in _AREA_KINDS or kind_b in _AREA_KINDS:
+            return kind_a == kind_b and (
+                self.entries.at[a, "pcode"] == self.entries.at[b, "pcode"]
+                and self.entries.at[a, "members"] == self.entries.at[b, "members"]
+            )
+        return bool(
+            _haversine_km(self._lat[a], self._lon[a], self._lat[b], self._lon[b]) <= SAME_PLACE_KM
+        )
+
+    def _resolution(
+        self,
+        text: str,
+        entry: int,
+        score: float,
+        method: str,
+        n_candidates: int,
+        candidates: tuple[Candidate, ...],
+        reason: str,
+    ) -> Resolution:
+        row = self.entries.iloc[entry]
+        kind = row["kind"]
+        lat, lon = float(row["latitude"]), float(row["longitude"])
+        if kind in _AREA_KINDS:
+            geometry = self.area_geometry(entry) or Point(lon, lat)
+            precision = "region" if kind == "region" else kind
+            method = "area"
+        else:
+            geometry = Point(lon, lat)
+            precision = "point"
+        return Resolution(
+            query=text,
+            status="resolved",
+            latitude=lat,
+            longitude=lon,
+            geometry=geometry,
+            precision=precision,
+            method=method,
+            matched_name=str(row["name"]),
+            source=str(row["source"]),
+            source_id=str(row["source_id"]),
+            score=score,
+            n_candidates=n_candidates,
+            candidates=candidates,
+            reason=reason,
+            adm_pcodes=(str(row["adm1_pcode"]), str(row["adm2_pcode"]), str(row["adm3_pcode"])),
+        )
+
+    def _candidate(self, entry: int, score: float) -> Candidate:
+        row = self.entries.iloc[int(entry)]
+        return Candidate(
+            name=str(row["name"]),
+            latitude=float(row["latitude"]),
+            longitude=float(row["longitude"]),
+            kind=str(row["kind"]),
+            source=str(row["source"]),
+            source_id=str(row["source_id"]),
+            adm1_pcode=str(row["adm1_pcode"]),
+            score=float(score),
+            importance=float(row["importance"]),
+        )
+
+    # -- internals: admin hints ------------------------------------------------------------
+
+    def _hint_codes(self, admin1: str | None, admin2: str | None) -> tuple:
+        """(adm1 P-codes, adm2 P-codes) the hint names point at (empty when unknown)."""
+        codes1 = self._hint_level(admin1, "adm1", frozenset()) if admin1 else frozenset()
+        codes2 = self._hint_level(admin2, "adm2", codes1) if admin2 else frozenset()
+        return codes1, codes2
+
+    def _hint_level(self, text: str, kind: str, within: frozenset[str]) -> frozenset[str]:
+        cache_key = (text, kind, within)
+        if cache_key in self._hint_cache:
+            return self._hint_cache[cache_key]
+        key = name_key(text)
+        stripped = split_descriptors(key)[0] or key
+        found: frozenset[str] = frozenset()
+        for variant in dict.fromkeys((key, stripped)):
+            for stage in (self._stage_exact, self._stage_fold, self._stage_fuzzy):
+                match = stage(variant)
+                if match is None:
+                    continue
+                ents = match.entries[self._kind[match.entries] == kind]
+                if within and kind == "adm2":
+                    inside = np.isin(self._adm1[ents], list(within))
+                    ents = ents[inside] if inside.any() else ents
+                if len(ents):
+                    found = frozenset(self.entries["pcode"].to_numpy()[ents])
+                    break
+            if found:
+                break
+        self._hint_cache[cache_key] = found
+        return found
+
+    def _hint_agreement(self, entries: np.ndarray, hints: tuple) -> np.ndarray:
+        codes1, codes2 = hints
+        agreement = np.zeros(len(entries), dtype=int)
+        if codes1:
+            agreement += np.isin(self._adm1[entries], list(codes1)).astype(int)
+        if codes2:
+            agreement += 2 * np.isin(self._adm2[entries], list(codes2)).astype(int)
+        return agreement
+
+    def _admin3_layer(self):
+        if self._adm3 is None:
+            from geo.boundaries import load_admin_layers
+
+            self._adm3 = load_admin_layers(self.data_dir)[3]
+        return self._adm3
+
+    @cached_property
+    def kinds(self) -> dict[str, int]:
+        """Entry counts by kind."""
+        return self.entries["kind"].value_counts().to_dict()
+
+
+def _fuzzy_cutoff(fold: str) -> float:
+    """Similarity needed for a fuzzy match: short names need near-identity (one wrong
+    letter in a five-letter name is another name), so below 6 letters only same-skeleton
+    matches count."""
+    if len(fold) < 6:
+        return 101.0
+    return FUZZY_CUTOFF if len(fold) >= 9 else 90.0
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _clean_hint(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()
+
+
+def _nan_to_none(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else value

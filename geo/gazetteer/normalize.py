@@ -1,0 +1,277 @@
+"""Place-name normalisation for Arabic script and Latin transliterations.
+
+Three keys per name, from light to heavy:
+
+``name_key``
+    case, diacritics, ʿ/’ marks, punctuation and articles removed (Latin ``al-``/``ad-``/
+    ``ash-``..., Arabic ``ال``); Arabic alef/hamza forms, taa marbuta, alef maksura and
+    tatweel folded. Two spellings with the same key are the same written name.
+``fold_key``
+    a phonetic fold of the name key for Latin transliterations: vowel runs become one
+    vowel, doubled letters collapse, ``ou``/``u``, ``ei``/``ay``, ``e``/``a``, ``q``/``k``,
+    ``dh``/``d`` style variants merge, a final ``-ah``/``-eh`` drops its ``h``. "Doumeir" and
+    "Ad Dumayr" share a fold key. Arabic keys fold further by dropping long vowels.
+``skeleton_key``
+    the consonants of the fold key only; used to find candidates for fuzzy matching.
+
+Descriptors users append ("town", "village", "governorate", "military airport",
+"outskirts of") are split off by :func:`split_descriptors`, which also says which kind of
+feature they point at.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Arabic letters folded to one form (alef/hamza variants, taa marbuta, alef maksura,
+# Persian/Urdu letter shapes that appear in web text).
+_AR_MAP = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ٲ": "ا",
+        "ٳ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        "ی": "ي",
+        "ې": "ي",
+        "ئ": "ي",
+        "ؤ": "و",
+        "ک": "ك",
+        "ڪ": "ك",
+        "ہ": "ه",
+        "ە": "ه",
+        "ھ": "ه",
+        "ـ": "",  # tatweel
+        "ء": "",
+    }
+)
+# Arabic harakat, Quranic marks, superscript alef.
+_AR_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_ARABIC_CHAR = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_CHAR = re.compile("[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+# ʿ ʾ ’ ‘ ' ` ´ and friends: ayn / hamza marks in transliterations.
+_MARKS = re.compile("[\u02b0-\u02ff'`\u00b4\u2018\u2019\u201b\u2032\u0060]")
+_NON_WORD = re.compile(r"[^\w]+")
+# Latin articles that stand as their own word after hyphens are split: al-, el-, and the
+# sun-letter assimilated forms (ad-, ar-, as-, ash-, at-, ath-, az-, adh-, an-, ...).
+_LATIN_ARTICLES = frozenset(
+    [
+        "al",
+        "el",
+        "il",
+        "ul",
+        "ad",
+        "ed",
+        "ar",
+        "er",
+        "as",
+        "es",
+        "ash",
+        "esh",
+        "at",
+        "et",
+        "ath",
+        "eth",
+        "az",
+        "ez",
+        "adh",
+        "edh",
+        "an",
+        "en",
+        "aj",
+        "ag",
+        "ads",
+    ]
+)
+_LATIN_SPECIAL = str.maketrans(
+    {
+        "ı": "i",
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ʻ": "",
+        "ʼ": "",
+    }
+)
+
+# Descriptor words: (words, feature kind they point at). Matched at the end or start of
+# the name key. Kinds: "place", "adm1", "adm2", "adm3", "site".
+_DESCRIPTORS: tuple[tuple[str, str], ...] = (
+    ("sub district", "adm3"),
+    ("subdistrict", "adm3"),
+    ("nahiya", "adm3"),
+    ("nahiyah", "adm3"),
+    ("nahiyat", "adm3"),
+    ("governorate", "adm1"),
+    ("governate", "adm1"),
+    ("governorat", "adm1"),
+    ("province", "adm1"),
+    ("muhafazah", "adm1"),
+    ("muhafazat", "adm1"),
+    ("mohafazat", "adm1"),
+    ("district", "adm2"),
+    ("mintaqat", "adm2"),
+    ("mantiqat", "adm2"),
+    ("mantika", "adm2"),
+    ("city", "place"),
+    ("town", "place"),
+    ("village", "place"),
+    ("hamlet", "place"),
+    ("farms", "place"),
+    ("neighbourhood", "place"),
+    ("neighborhood", "place"),
+    ("quarter", "place"),
+    ("military airport", "site"),
+    ("military airbase", "site"),
+    ("military base", "site"),
+    ("air base", "site"),
+    ("airbase", "site"),
+    ("airport", "site"),
+    ("camp", "site"),
+    ("refugee camp", "site"),
+    ("idp camp", "site"),
+    # Arabic (after name_key folding: taa marbuta -> ه, article removed)
+    ("محافظه", "adm1"),
+    ("منطقه", "adm2"),
+    ("ناحيه", "adm3"),
+    ("مدينه", "place"),
+    ("بلده", "place"),
+    ("قريه", "place"),
+    ("مخيم", "site"),
+    ("مطار", "site"),
+)
+_DESCRIPTOR_TABLE = sorted(_DESCRIPTORS, key=lambda item: -len(item[0]))
+
+
+def script_of(text: str) -> str:
+    """ "arabic", "latin", "mixed" or "other" for the letters in ``text``."""
+    has_ar = bool(_ARABIC_CHAR.search(text))
+    has_la = bool(_LATIN_CHAR.search(text))
+    if has_ar and has_la:
+        return "mixed"
+    return "arabic" if has_ar else "latin" if has_la else "other"
+
+
+@lru_cache(maxsize=200_000)
+def name_key(text: str) -> str:
+    """The written-name key: see the module docstring. Empty for a name with no letters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _AR_DIACRITICS.sub("", text).translate(_AR_MAP)
+    text = text.translate(_LATIN_SPECIAL)
+    text = _MARKS.sub("", text)
+    # Strip Latin diacritics (Ḑ -> D) but keep Arabic letters whole.
+    text = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKD", text)
+        if not (unicodedata.combining(ch) and not _ARABIC_CHAR.match(ch))
+    )
+    text = unicodedata.normalize("NFC", text).casefold()
+    words = [w for w in _NON_WORD.sub(" ", text).replace("_", " ").split() if w]
+    kept: list[str] = []
+    for word in words:
+        if word in _LATIN_ARTICLES:
+            continue
+        if word.startswith("ال") and len(word) > 3:
+            word = word[2:]
+        kept.append(word)
+    # A name made only of articles keeps them ("As" alone is still a name).
+    return " ".join(kept or words)
+
+
+@lru_cache(maxsize=200_000)
+def fold_key(key: str) -> str:
+    """The phonetic fold of a :func:`name_key` (see the module docstring)."""
+    if not key:
+        return ""
+    if _ARABIC_CHAR.search(key):
+        # Long vowels and the letters often dropped or doubled in spelling.
+        words = [w[0] + re.sub("[اوي]", "", w[1:]).removesuffix("ه") for w in key.split()]
+        folded = "".join(words)
+        return re.sub(r"(.)\1+", r"\1", folded)
+    out = []
+    for word in key.split():
+        out.append(_fold_latin_word(word))
+    return "".join(out)
+
+
+_DIGRAPHS = (
+    ("kh", "x"),
+    ("sh", "$"),
+    ("sch", "$"),
+    ("ch", "$"),
+    ("ş", "$"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("zh", "z"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("dj", "j"),
+    ("q", "k"),
+    ("c", "k"),
+    ("x", "ks"),
+)
+
+
+def _fold_latin_word(word: str) -> str:
+    w = word.replace("x", "ks")
+    for old, new in _DIGRAPHS:
+        if old != "x":
+            w = w.replace(old, new)
+    # y/w at the start of a word are consonants; elsewhere they are vowel glides.
+    head, tail = w[:1], re.sub("[aeiouyw]+", "a", w[1:])
+    w = ("a" if head in "aeiou" else head) + tail
+    w = w.replace("aa", "a")
+    # Final taa marbuta / -ah, -eh: "Raqqah" = "Raqqa".
+    if len(w) > 2 and w.endswith("ah"):
+        w = w[:-1]
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+@lru_cache(maxsize=200_000)
+def skeleton_key(fold: str) -> str:
+    """Consonants of a fold key (vowels dropped)."""
+    if _ARABIC_CHAR.search(fold):
+        return fold
+    return re.sub(r"(.)\1+", r"\1", fold.replace("a", ""))
+
+
+def split_descriptors(key: str) -> tuple[str, str | None]:
+    """Split descriptor words off a :func:`name_key`.
+
+    Returns the remaining key and the feature kind the descriptors point at ("place",
+    "adm1", "adm2", "adm3", "site") or None. A key made only of descriptors is kept.
+    """
+    kind: str | None = None
+    changed = True
+    while changed and key:
+        changed = False
+        for words, what in _DESCRIPTOR_TABLE:
+            if key.endswith(" " + words):
+                key, changed = key[: -len(words) - 1], True
+            elif key.startswith(words + " "):
+                key, changed = key[len(words) + 1 :], True
+            else:
+                continue
+            # The most specific descriptor wins ("X district, Y governorate" -> adm2).
+            if kind is None or kind in ("place", "site"):
+                kind = what
+            break
+    return key.strip(), kind
+
+
+def keys(text: str) -> tuple[str, str, str]:
+    """(name_key, fold_key, skeleton_key) of ``text``."""
+    key = name_key(text)
+    fold = fold_key(key)
+    return key, fold, skeleton_key(fold)

@@ -1,0 +1,128 @@
+"""The gazetteer on the real shared data: spellings, scripts, hints, areas, phrases."""
+
+from __future__ import annotations
+
+import pytest
+from shapely.geometry import Point
+
+from geo.gazetteer import Gazetteer
+from geo.schema import GEO_METHODS, GEO_PRECISIONS
+
+DUMAYR = (33.64389, 36.69376)
+
+
+@pytest.fixture(scope="module")
+def gazetteer(data_dir, tmp_path_factory) -> Gazetteer:
+    return Gazetteer.from_data_dir(data_dir, cache_dir=tmp_path_factory.mktemp("gaz-cache"))
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Dumayr",
+        "Ad Dumayr",
+        "Al-Dumayr",
+        "Dmeir",
+        "Doumeir",
+        "الضمير",
+        "Ad Dumayr town",
+        "aḑ-Ḑumayr",
+        "DUMAYR",
+    ],
+)
+def test_every_spelling_of_dumayr_is_the_town(gazetteer, spelling):
+    result = gazetteer.resolve(spelling)
+    assert result.status == "resolved"
+    assert (result.latitude, result.longitude) == pytest.approx(DUMAYR, abs=1e-4)
+    assert result.precision == "point"
+    assert isinstance(result.geometry, Point)
+    assert result.method in GEO_METHODS
+    assert result.source_id in {"170589", "1309991387"}
+
+
+def test_damascus_is_the_city_not_the_governorate(gazetteer):
+    result = gazetteer.resolve("Damascus")
+    assert result.status == "resolved"
+    assert result.precision == "point"
+    assert (result.latitude, result.longitude) == pytest.approx((33.5102, 36.29128), abs=1e-3)
+
+
+def test_the_badiya_is_an_area_polygon(gazetteer):
+    result = gazetteer.resolve("the Badiya")
+    assert result.status == "resolved"
+    assert result.precision == "region"
+    assert result.geometry.geom_type in ("Polygon", "MultiPolygon")
+    # Palmyra lies in the desert; Damascus and Dumayr's neighbour Damascus do not.
+    assert result.geometry.contains(Point(38.27, 34.56))
+    assert not result.geometry.contains(Point(36.29128, 33.5102))
+    assert result.geometry.contains(Point(result.longitude, result.latitude))
+    assert result.precision in GEO_PRECISIONS
+
+
+def test_governorate_descriptor_gives_the_admin_unit(gazetteer):
+    result = gazetteer.resolve("Hama Governorate")
+    assert result.precision == "adm1"
+    assert result.geometry.geom_type in ("Polygon", "MultiPolygon")
+    assert result.geometry.contains(Point(36.75, 35.13))  # Hama city
+
+
+def test_relative_offset_phrase(gazetteer):
+    base = gazetteer.resolve("Deir ez-Zor")
+    result = gazetteer.resolve("35 km east of Deir ez-Zor")
+    assert result.method == "relative" and result.precision == "near"
+    assert result.latitude == pytest.approx(base.latitude, abs=0.05)
+    # 35 km east at ~35.3 N is about 0.385 degrees of longitude.
+    assert result.longitude - base.longitude == pytest.approx(0.385, abs=0.02)
+
+
+def test_near_phrase_keeps_the_place_with_near_precision(gazetteer):
+    result = gazetteer.resolve("near Dumayr")
+    assert (result.latitude, result.longitude) == pytest.approx(DUMAYR, abs=1e-4)
+    assert result.precision == "near"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", None, 42, float("nan"), "!!!", "xyzzy"])
+def test_bad_names_are_unresolved_with_a_reason(gazetteer, bad):
+    result = gazetteer.resolve(bad)
+    assert result.status == "unresolved"
+    assert result.reason
+    assert result.geometry is None
+
+
+def test_admin_hint_picks_the_same_name_place_in_that_governorate(gazetteer):
+    # Several villages are called Al Karamah; the Raqqa one is an admin seat.
+    in_raqqa = gazetteer.resolve("Karama town", admin1="Ar Raqqah Governorate")
+    assert in_raqqa.status == "resolved"
+    assert in_raqqa.adm_pcodes[0] == "SY11"
+    # The same name with another governorate's hint finds that governorate's village.
+    entries = gazetteer.entries
+    names = gazetteer.names
+    karamah = entries.loc[names.loc[names["key"] == "karamah", "entry"].unique()]
+    other = karamah[(karamah["adm1_pcode"] != "SY11") & (karamah["kind"] == "place")]
+    assert len(other), "expected Al Karamah villages outside Raqqa"
+    pcode = other["adm1_pcode"].iloc[0]
+    governorate = entries.loc[(entries["kind"] == "adm1") & (entries["pcode"] == pcode), "name"]
+    hinted = gazetteer.resolve("Al Karamah", admin1=f"{governorate.iloc[0]} Governorate")
+    assert hinted.status in ("resolved", "ambiguous")
+    if hinted.status == "resolved":
+        assert hinted.adm_pcodes[0] == pcode
+    else:
+        assert all(c.adm1_pcode == pcode for c in hinted.candidates)
+
+
+def test_same_name_villages_without_a_hint_are_ambiguous_not_guessed(gazetteer):
+    # Find a name several equally unimportant villages share, straight from the index.
+    names = gazetteer.names[gazetteer.names["primary"]]
+    counts = names.groupby("key")["entry"].nunique()
+    shared = counts[counts >= 3].index
+    probe = next(
+        k
+        for k in shared
+        if (
+            gazetteer.entries.loc[names.loc[names["key"] == k, "entry"], "feature_code"] == "P.PPL"
+        ).all()
+    )
+    result = gazetteer.resolve(probe)
+    assert result.status == "ambiguous"
+    assert result.n_candidates >= 2
+    assert len(result.candidates) >= 2
