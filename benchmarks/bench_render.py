@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo.boundaries import load_admin_layers  # noqa: E402
 from geo.maps import render_map, save_map  # noqa: E402
-from geo.maps._chromium import chromium_context, file_url  # noqa: E402
+from geo.maps._chromium import chromium_context, file_url, screenshot  # noqa: E402
 from geo.schema import conform  # noqa: E402
 from geo.settings import resolve_data_dir  # noqa: E402
 
@@ -268,9 +268,10 @@ def _measure_folium(context, path: Path, kind: str) -> dict:
         try:
             step = page.evaluate(
                 """async () => {
-                    const td = Object.values(window).find(v => v && v.timeDimension)?.timeDimension
-                        || Object.values(window).find(v => v && v._timeDimension)?._timeDimension;
-                    if (!td) { return null; }
+                    const map = Object.keys(window).filter(k => k.startsWith('map_'))
+                        .map(k => window[k]).find(v => v && v.timeDimension);
+                    if (!map) { return null; }
+                    const td = map.timeDimension;
                     const t = performance.now();
                     await new Promise(r => { td.once('timeload', r); td.nextTime(1); });
                     await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -296,11 +297,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reference-sizes", type=int, nargs="*", default=list(REFERENCE_SIZES))
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument(
+        "--screenshot",
+        nargs=2,
+        metavar=("HTML", "PNG"),
+        help="only save a PNG of a rendered (offline) map, e.g. for the README",
+    )
+    parser.add_argument(
         "--data-dir", default=os.environ.get("GEO_DATA_DIR", ROOT.parent / "shared" / "data")
     )
     args = parser.parse_args(
         argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else []
     )
+    if args.screenshot:
+        print(f"written: {screenshot(*args.screenshot)}")
+        return
     data_dir = resolve_data_dir(args.data_dir)
     layers = load_admin_layers(data_dir)
     reference = [] if args.no_reference else list(args.reference_sizes)

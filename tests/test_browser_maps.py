@@ -15,50 +15,16 @@ import pytest
 from geo.boundaries import load_admin_layers
 from geo.maps import render_map, save_map
 from geo.maps._chromium import chromium_context, file_url
-from geo.schema import conform
+from geo.pipeline import run
 
 pytestmark = pytest.mark.browser
 
-UCDP_TYPES = {1: "State-based conflict", 2: "Non-state conflict", 3: "One-sided violence"}
 LOCAL = ("file:", "data:", "blob:", "about:")
 
 
 def ucdp_event_frame(data_dir: Path) -> gpd.GeoDataFrame:
-    """The UCDP Syria sample in the event schema, with admin codes from the real subdistricts.
-
-    A stand-in for ``geo.pipeline.run(...)`` on the same file until the readers land.
-    """
-    raw = pd.read_csv(data_dir / "events" / "ucdp_ged_syria_652_sample.csv")
-    frame = pd.DataFrame(
-        {
-            "event_id": "ucdp-" + raw["id"].astype(str),
-            "dataset": "ucdp",
-            "date_start": pd.to_datetime(raw["date_start"]),
-            "date_end": pd.to_datetime(raw["date_end"]),
-            "date_precision": "day",
-            "event_type": raw["type_of_violence"].map(UCDP_TYPES),
-            "actor1": raw["side_a"],
-            "actor2": raw["side_b"],
-            "fatalities": raw["best"],
-            "location": raw["where_coordinates"],
-            "geo_match": raw["where_coordinates"],
-            "geo_precision": "point",
-            "latitude": raw["latitude"],
-            "longitude": raw["longitude"],
-            "geo_score": 1.0,
-            "source": raw["source_office"],
-            "notes": raw["source_headline"],
-        }
-    )
-    events = gpd.GeoDataFrame(
-        conform(frame), geometry=gpd.points_from_xy(raw["longitude"], raw["latitude"]), crs=4326
-    )
-    adm3 = load_admin_layers(data_dir)[3]
-    joined = gpd.sjoin(events[["geometry"]], adm3, predicate="within", how="left")
-    joined = joined[~joined.index.duplicated()]
-    for column in [c for c in adm3.columns if c.startswith("adm")]:
-        events[column] = joined[column].astype("string")
-    return events
+    """The real UCDP Syria sample through the real pipeline (read, geocode, join)."""
+    return run(data_dir / "events" / "ucdp_ged_syria_652_sample.csv", data_dir=data_dir).events
 
 
 @pytest.fixture(scope="module")

@@ -527,7 +527,10 @@
       var weight = { 1: 1.6, 2: 1.0, 3: 0.6 }[level] || 0.6;
       entry.outline = L.geoJSON(entry.geo, {
         interactive: false,
-        style: function () { return { color: '#4d4d4d', weight: weight, fill: false, opacity: 0.8 }; }
+        // level 1 doubles as the land of the tile-less basemap
+        style: function () {
+          return { color: '#4d4d4d', weight: weight, opacity: 0.8, fill: level === 1, fillColor: '#ffffff', fillOpacity: 0.9 };
+        }
       });
       return entry.outline;
     }
