@@ -199,3 +199,22 @@ def test_many_events_share_dictionaries():
     assert len(dicts["places"]) == 2 and sorted(dicts["actors"]) == ["", "A", "B", "C"]
     assert columns["kind"].dtype == np.uint8
     assert len(engine.payload_b64) / n < 20  # bytes of page per event
+
+
+def test_text_from_the_data_is_never_evaluated_as_a_template(demo):
+    events = demo.copy()
+    events.loc[0, "event_type"] = "Raid {{ 7*7 }}"
+    events.loc[1, "event_type"] = "Other {% if"
+    page = render_map(events, title="Title {{ 6*7 }}").get_root().render()
+    assert '"Raid {{ 7*7 }}"' in page and '"Other {% if"' in page
+    assert "Raid 49" not in page and "Title 42" not in page
+
+
+def test_jupyter_shows_the_same_page_as_the_file(demo, tmp_path):
+    import html as html_lib
+
+    fmap = render_map(demo, offline=True)
+    shown = fmap._repr_html_()
+    srcdoc = html_lib.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    saved = save_map(fmap, tmp_path / "m.html").read_bytes().decode("utf-8")
+    assert srcdoc == saved

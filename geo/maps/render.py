@@ -18,7 +18,7 @@ import pandas as pd
 from geo.boundaries import AdminLayers
 from geo.maps._payload import admin_geojson, build_payload
 from geo.maps.assets import OfflineAssets
-from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer
+from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer, SafeLayerControl
 from geo.report import InputError
 
 RENDERERS: tuple[str, ...] = ("auto", "markers", "dots")
@@ -159,7 +159,7 @@ def render_map(
                     show=n == choropleth_level,
                 )
             )
-    folium.LayerControl(collapsed=False).add_to(m)
+    SafeLayerControl(collapsed=False).add_to(m)
     bounds = _bounds(events, layers)
     if bounds is not None:
         # keep the country clear of the title (top) and the time control (bottom)
