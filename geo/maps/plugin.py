@@ -46,6 +46,13 @@ class RawMacroElement(MacroElement):
             child.render(**kwargs)
 
 
+class _EngineLayer(Layer, RawMacroElement):
+    """A layer control entry for a part of the engine; adds itself in its own script, so
+    rendering twice (Jupyter, then save) gives the same page."""
+
+    render = RawMacroElement.render
+
+
 class SafeLayerControl(LayerControl, RawMacroElement):
     """folium's LayerControl without re-evaluating layer names (data) as Jinja."""
 
@@ -91,13 +98,14 @@ class EventLayer(RawMacroElement):
         super().render(**kwargs)
 
 
-class EventTypeLayer(Layer, RawMacroElement):
+class EventTypeLayer(_EngineLayer):
     """A toggle in the layer control for the events of one type (points and areas)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = {{ this.engine.get_name() }}.typeLayer({{ this.code }});
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
         """
     )
@@ -109,7 +117,7 @@ class EventTypeLayer(Layer, RawMacroElement):
         self.code = code
 
 
-class AdminLayer(Layer, RawMacroElement):
+class AdminLayer(_EngineLayer):
     """Admin units of one level drawn by the engine, as outlines or as a choropleth.
 
     The choropleth's values (events or fatalities per unit) follow the time control and
@@ -122,6 +130,7 @@ class AdminLayer(Layer, RawMacroElement):
         var {{ this.get_name() }} = {{ this.engine.get_name() }}.adminLayer(
             {{ this.level }}, {{ this.kind|tojson }}
         );
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
         """
     )
