@@ -101,7 +101,7 @@ def test_time_control_removes_the_dumayr_marker(demo_html, demo_frame):
         assert page.input_value(".geo-to") == "2023-10-18"
         # no opaque marker left there (the translucent Badiya may cover the town)
         assert _event_pixel(page, x, y)[3] < 128
-        assert "to=2023-10-18" in page.evaluate("location.hash")
+        page.wait_for_function("location.hash.includes('to=2023-10-18')")
         assert errors == []
     assert blocked == []
 

@@ -96,7 +96,7 @@ def test_date_range_changes_points_and_choropleth(browser, ucdp_html, ucdp):
     assert page.evaluate("GeoEvents.get().choroplethValues(1)") == {
         k: v for k, v in fatalities.items() if v
     }
-    assert "metric=fatalities" in page.evaluate("location.hash")
+    page.wait_for_function("location.hash.includes('metric=fatalities')")
     assert errors == []
     page.close()
 
@@ -115,6 +115,7 @@ def test_type_toggle_and_actor_filter_combine_with_time(browser, ucdp_html, ucdp
     ]
     assert len(expected) > 0
     assert _visible(page) == set(expected["event_id"])
+    page.wait_for_function("location.hash.includes('actor=insurgents')")
     hash_ = page.evaluate("decodeURIComponent(location.hash)")
     assert "actor=insurgents" in hash_ and "type=State-based conflict" in hash_.replace("+", " ")
     assert errors == []
@@ -172,5 +173,26 @@ def test_play_and_step_move_the_window_keeping_its_width(browser, ucdp_html):
     state = page.evaluate("GeoEvents.get().state()")
     width = pd.Timestamp(state["to"]) - pd.Timestamp(state["from"])
     assert width == pd.Timedelta(days=90)
+    assert errors == []
+    page.close()
+
+
+def test_clusters_count_the_events_of_the_time_window(tmp_path, browser, data_dir, ucdp):
+    fmap = render_map(ucdp, layers=load_admin_layers(data_dir), offline=True, renderer="clusters")
+    page, _, errors = _open(browser, save_map(fmap, tmp_path / "clusters.html"))
+    total = "GeoEvents.get().clusters.reduce((n, c) => n + c.count, 0)"
+    assert page.evaluate("GeoEvents.get().state().renderer") == "clusters"
+    assert page.evaluate(total) == len(ucdp)
+    _set_dates(page, "2019-01-01", "2019-11-30")
+    assert page.evaluate(total) == int(_in_window(ucdp, "2019-01-01", "2019-11-30").sum())
+    # a click on a big cluster zooms in; on a small one it lists its events
+    zoom = page.evaluate("GeoEvents.get().map.getZoom()")
+    small = page.evaluate(
+        "GeoEvents.get().clusters.filter(c => c.count > 1 && c.count <= 25)"
+        ".sort((a, b) => b.count - a.count)[0]"
+    )
+    page.mouse.click(small["x"], small["y"])
+    assert page.locator(".geo-popup .geo-event").count() == small["count"]
+    assert page.evaluate("GeoEvents.get().map.getZoom()") == zoom
     assert errors == []
     page.close()

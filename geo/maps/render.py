@@ -21,7 +21,7 @@ from geo.maps.assets import OfflineAssets
 from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer, SafeLayerControl
 from geo.report import InputError
 
-RENDERERS: tuple[str, ...] = ("auto", "markers", "dots")
+RENDERERS: tuple[str, ...] = ("auto", "markers", "clusters", "dots")
 METRICS: tuple[str, ...] = ("events", "fatalities")
 FILTER_KEYS: tuple[str, ...] = ("event_type", "actor")
 # Simplification per admin level (degrees): enough for a country view, light in the page.
@@ -77,8 +77,9 @@ def render_map(
     tiles
         A folium tile name or URL for a tile basemap (needs network); default none.
     renderer
-        "auto" (marker circles when few events are in view, dots when many), "markers"
-        or "dots".
+        "auto" (markers when at most 5,000 events are in view, else clusters), "markers",
+        "clusters" (grid clusters recomputed for the time window and filters; a click zooms
+        in, or lists the events of a small cluster) or "dots" (one pixel block per event).
     metric
         Initial choropleth value: "events" or "fatalities".
     choropleth_level
