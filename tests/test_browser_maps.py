@@ -118,6 +118,13 @@ def test_type_toggle_and_actor_filter_combine_with_time(browser, ucdp_html, ucdp
     page.wait_for_function("location.hash.includes('actor=insurgents')")
     hash_ = page.evaluate("decodeURIComponent(location.hash)")
     assert "actor=insurgents" in hash_ and "type=State-based conflict" in hash_.replace("+", " ")
+
+    # the legend rows toggle types too, in step with the layer control
+    page.click(".geo-legend-row[data-type='One-sided violence']")
+    assert _visible(page) == set(
+        expected[expected["event_type"] != "One-sided violence"]["event_id"]
+    )
+    assert not page.get_by_label("One-sided violence").is_checked()
     assert errors == []
     page.close()
 

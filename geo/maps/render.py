@@ -160,7 +160,8 @@ def render_map(
                     show=n == choropleth_level,
                 )
             )
-    SafeLayerControl(collapsed=False).add_to(m)
+    entries = len(payload.spec["types"]) + (2 * len(layers.levels) if layers is not None else 0)
+    SafeLayerControl(collapsed=entries > 12).add_to(m)
     bounds = _bounds(events, layers)
     if bounds is not None:
         # keep the country clear of the title (top) and the time control (bottom)

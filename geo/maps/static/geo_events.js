@@ -235,6 +235,10 @@
   Engine.prototype.setTypes = function (names) {
     this._applyState({ types: names }); this._syncTypeToggles(); this._histogram(); this.update();
   };
+  Engine.prototype.toggleType = function (code) {
+    this.typeOn[code] = this.typeOn[code] ? 0 : 1;
+    this._syncTypeToggles(); this._histogram(); this.update();
+  };
   Engine.prototype.setActor = function (text) {
     this._applyState({ actor: text }); this._syncInputs(); this._histogram(); this.update();
   };
@@ -833,10 +837,17 @@
     for (k = 0; k < this.alist.length; k++) { counts[kt[kind[this.alist[k]]]]++; areas++; }
     panel.textContent = '';
     panel.appendChild(el('div', 'geo-legend-title', 'Event types'));
+    var engine = this;
     for (var t = 0; t < this.types.length; t++) {
       var row = el('div', 'geo-legend-row' + (this.typeOn[t] ? '' : ' geo-off'));
       var dot = el('span', 'geo-swatch'); dot.style.background = spec.colours[t];
       row.appendChild(dot); row.appendChild(el('span', null, this.types[t] + ' (' + counts[t] + ')'));
+      row.title = 'Show or hide this type';
+      row.setAttribute('role', 'button');
+      row.setAttribute('data-type', this.types[t]);
+      row.addEventListener('click', (function (code) {
+        return function () { engine.toggleType(code); };
+      })(t));
       panel.appendChild(row);
     }
     if (this.areaIdx.length) {
