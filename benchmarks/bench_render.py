@@ -241,7 +241,7 @@ def _measure_geo(context, path: Path) -> dict:
             await frame();
             times.sort((a, b) => a - b);
             return {median: times[6], max: times[11], update: e.lastUpdateMs, decode: e.decodeMs,
-                    renderer: e.rendererUsed};
+                    renderer: e.rendererUsed, arrays: e.arrayBytes()};
         }"""
     )
     heap = cdp.send("Runtime.getHeapUsage")["usedSize"]
@@ -341,7 +341,8 @@ def main(argv: list[str] | None = None) -> None:
                     )
                     path.unlink()
     print(
-        "| map | events | build+save s | HTML MB | painted s | JS heap MB | slider step ms (median / max) | renderer |"
+        "| map | events | build+save s | HTML MB | painted s | JS heap MB (+ typed arrays) "
+        "| slider step ms (median / max) | renderer |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for kind, n, build, size, m in rows:
@@ -350,12 +351,15 @@ def main(argv: list[str] | None = None) -> None:
             if m.get("painted") is not None
             else f"> {REFERENCE_TIMEOUT_S}"
         )
+        arrays = f" + {m['arrays'] / 1e6:.0f}" if m.get("arrays") else ""
         step = _fmt(m.get("median"), digits=0)
         if m.get("max") is not None:
             step += f" / {m['max']:.0f}"
         print(
             f"| {kind} | {n:,} | {build:.2f} | {size / 1e6:.1f} | {painted} | "
-            f"{_fmt(m.get('heap'), scale=1e-6, digits=0)} | {step} | {m.get('renderer', '')} |"
+            f"{_fmt(m.get('heap'), scale=1e-6, digits=0)}"
+            f"{arrays} | "
+            f"{step} | {m.get('renderer', '')} |"
         )
 
 

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 
 from geo.boundaries import load_admin_layers
 from geo.maps import assets, render_map, save_map
@@ -218,3 +219,11 @@ def test_jupyter_shows_the_same_page_as_the_file(demo, tmp_path):
     srcdoc = html_lib.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
     saved = save_map(fmap, tmp_path / "m.html").read_bytes().decode("utf-8")
     assert srcdoc == saved
+
+
+def test_points_without_finite_coordinates_are_not_drawn(demo):
+    events = demo.copy()
+    events.loc[1, "geometry"] = Point(float("nan"), float("nan"))
+    engine = _engine(render_map(events))
+    assert engine.spec["n"] == 2
+    assert engine.spec["notDrawn"]["no location"] == 1

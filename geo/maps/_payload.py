@@ -146,7 +146,13 @@ def build_payload(
     used += ["event_type", "sub_event_type", "location", "geo_match", "geo_precision", "time"]
     used += ["date_precision", "source", "source_url", *_ADM_FIELDS]
     frame = events[[c for c in used if c in events.columns] + [events.geometry.name]]
-    has_geometry = frame.geometry.notna() & ~frame.geometry.is_empty
+    geometry = frame.geometry.to_numpy()
+    # a point needs finite coordinates (POINT (NaN NaN) is not empty, yet not a place)
+    bounds = shapely.bounds(geometry)
+    has_geometry = pd.Series(
+        ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry) & np.isfinite(bounds).all(1),
+        index=frame.index,
+    )
     start = pd.to_datetime(frame["date_start"], errors="coerce")
     has_date = start.notna()
     not_drawn = {

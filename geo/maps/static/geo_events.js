@@ -288,6 +288,17 @@
     this._frame = requestAnimationFrame(function () { self._frame = null; self.update(); });
   };
 
+  /* Bytes held in typed arrays (outside the JS heap figure browsers report). */
+  Engine.prototype.arrayBytes = function () {
+    var total = 0, seen = [];
+    var arrays = [this.mx, this.my, this.vlist, this.kindType, this._pixels];
+    for (var name in this.cols) { arrays.push(this.cols[name]); }
+    arrays.forEach(function (a) {
+      if (a && seen.indexOf(a.buffer) < 0) { seen.push(a.buffer); total += a.buffer.byteLength; }
+    });
+    return total;
+  };
+
   Engine.prototype.visibleIds = function () {
     var ids = this.dict && this.dict.ids, out = [], i;
     var all = Array.prototype.slice.call(this.vlist.subarray(0, this.vcount)).concat(this.alist);
