@@ -327,6 +327,6 @@ def find_times(text: str) -> list[TimeMention]:
             found.append(TimeMention(match.start(), match.end(), match.group(), value))
     for match in cue_lists().time_words.finditer(text):
         phrase = " ".join(match.group().lower().split())
-        value = phrase.removeprefix("at ").removeprefix("in the ")
+        value = phrase.removeprefix("at ").removeprefix("in the ").removesuffix(" hours")
         found.append(TimeMention(match.start(), match.end(), match.group(), value))
     return sorted(found, key=lambda t: t.start)

@@ -19,6 +19,7 @@ name in the index, plus country names and demonyms from the project's cue lists
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ MAX_TOKENS = 6
 # Importance (geo.gazetteer scale) from which a bare mention counts as a place: district
 # seats and larger towns (PPLA2 = 4) and up; villages need a cue.
 IMPORTANT = 4.0
+
+# A place named beside another picks, among its same-name candidates, one this close to it.
+CONTEXT_KM = 40.0
 
 _MARK = "'’ʿʾ‘`"
 _LETTERS = r"[^\W\d_\u0640]"
@@ -55,7 +59,9 @@ _CALENDAR = frozenset(
      "january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"}
 )  # fmt: skip
-_MODIFIER = r"(?:(?:(?:north|south)(?:east|west)?|east|west|central)(?:ern)?\s+|rural\s+|greater\s+)?"
+_MODIFIER = (
+    r"(?:(?:(?:north|south)(?:east|west)?|east|west|central)(?:ern)?\s+|rural\s+|greater\s+)?"
+)
 _ANY_PREPOSITION = re.compile(
     r"\b(?:in|at|near|of|from|to|into|toward|towards|across|throughout|around|outside|inside|"
     rf"between|via|on|by|for|with|over|under|against|through)\s+(?:the\s+)?{_MODIFIER}$",
@@ -258,9 +264,7 @@ def _scan_sentence(text: str, sentence: Sentence, index: _ScanIndex) -> list[_Ca
             if any(c.start < e and s < c.end for c in found):
                 continue
             query = text[s:e]
-            found.append(
-                _Candidate(s, e, query, name_key(query), "found", sentence, None, None, 1)
-            )
+            found.append(_Candidate(s, e, query, name_key(query), "found", sentence, None, None, 1))
     return sorted(found, key=lambda c: c.start)
 
 
@@ -321,9 +325,7 @@ def _glued_to_name(candidate: _Candidate, title_case: bool) -> bool:
     return False
 
 
-def _role(
-    text: str, candidate: _Candidate, previous: Toponym | None
-) -> tuple[str, str | None]:
+def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[str, str | None]:
     """(role, cue) from the words around the name (``previous``: the place named just
     before in the same sentence)."""
     cues = cue_lists()
@@ -358,6 +360,13 @@ def _role(
     if head:
         return "event", head.group().strip()
     return "reference", None
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
 def _resolve(gazetteer: Gazetteer, candidate: _Candidate) -> Resolution:
@@ -435,16 +444,28 @@ def find_toponyms(
             continue
         others = sorted(
             (
-                (other.sentence is not candidate.sentence, abs(other.start - candidate.start), other)
+                (
+                    other.sentence is not candidate.sentence,
+                    abs(other.start - candidate.start),
+                    other,
+                )
                 for other, r in zip(accepted, resolutions, strict=True)
-                if other is not candidate and r.status == "resolved" and other.kind == "name"
+                if other is not candidate
+                and r.status == "resolved"
+                and other.kind == "name"
                 and r.precision != "country"
             ),
             key=lambda item: item[:2],
         )
         for _, _, other in others[:3]:
             context = gazetteer.resolve(f"{candidate.query}, {other.query}")
-            if context.status == "resolved" and not context.reason:
+            anchor = resolutions[accepted.index(other)]
+            if (
+                context.status == "resolved"
+                and not context.reason
+                and _km(context.latitude, context.longitude, anchor.latitude, anchor.longitude)
+                <= CONTEXT_KM
+            ):
                 resolutions[i] = context
                 break
     # A discovered phrase must be a place the gazetteer knows (resolved or ambiguous).
@@ -459,7 +480,11 @@ def find_toponyms(
         role, cue = _role(raw, candidate, previous)
         if role != "reference" and resolution.status == "resolved":
             geometry = resolution.geometry
-            if geometry is not None and geometry.geom_type != "Point" and resolution.precision == "region":
+            if (
+                geometry is not None
+                and geometry.geom_type != "Point"
+                and resolution.precision == "region"
+            ):
                 role = "area"
         out.append(
             Toponym(
