@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from geo.extract.cues import cue_lists, windows
 from geo.report import InputError
 
 _MONTHS = {
@@ -49,6 +50,8 @@ _RELATIVE = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+_DIGITS = tuple("0123456789")
+_RELATIVE_TRIGGERS = ("day", "night", "ago", "week", "month", "year")
 _SMALL_NUMBERS = {
     "one": 1,
     "two": 2,
@@ -275,12 +278,18 @@ def find_dates(
     published_date = parse_published(published) if published is not None else None
     reference = reference or published_date
     found: list[DateMention] = []
-    for match in _ABSOLUTE.finditer(text):
-        mention = _absolute(match, reference)
-        if mention is not None:
-            found.append(mention)
+    for a, b in windows(text, 0, len(text), _DIGITS):
+        for match in _ABSOLUTE.finditer(text, a, b):
+            mention = _absolute(match, reference)
+            if mention is not None:
+                found.append(mention)
     taken = [(m.start, m.end) for m in found]
-    for match in _RELATIVE.finditer(text):
+    relative = [
+        match
+        for a, b in windows(text, 0, len(text), _RELATIVE_TRIGGERS)
+        for match in _RELATIVE.finditer(text, a, b)
+    ]
+    for match in relative:
         mention = _relative(match, published_date)
         if any(s < mention.end and mention.start < e for s, e in taken):
             continue
@@ -312,20 +321,27 @@ def _clock_value(hour: int, minute: int, ampm: str | None) -> str | None:
 
 def find_times(text: str) -> list[TimeMention]:
     """Stated times of day: clock times ("03:00", "3:30 p.m.", "10 am") and phrases ("at dawn")."""
-    from geo.extract.cues import cue_lists
-
     found: list[TimeMention] = []
-    for match in _CLOCK.finditer(text):
+    numeric = windows(text, 0, len(text), _DIGITS)
+    clocks = [m for a, b in numeric for m in _CLOCK.finditer(text, a, b)]
+    hours = [m for a, b in numeric for m in _HOUR_ONLY.finditer(text, a, b)]
+    cues = cue_lists()
+    words = [
+        m
+        for a, b in windows(text, 0, len(text), cues.time_word_triggers)
+        for m in cues.time_words.finditer(text, a, b)
+    ]
+    for match in clocks:
         value = _clock_value(int(match["h"]), int(match["m"]), match["ampm"])
         if value is not None:
             found.append(TimeMention(match.start(), match.end(), match.group(), value))
-    for match in _HOUR_ONLY.finditer(text):
+    for match in hours:
         if any(t.start <= match.start() < t.end for t in found):
             continue
         value = _clock_value(int(match["h"]), 0, match["ampm"])
         if value is not None:
             found.append(TimeMention(match.start(), match.end(), match.group(), value))
-    for match in cue_lists().time_words.finditer(text):
+    for match in words:
         phrase = " ".join(match.group().lower().split())
         value = phrase.removeprefix("at ").removeprefix("in the ").removesuffix(" hours")
         found.append(TimeMention(match.start(), match.end(), match.group(), value))

@@ -97,8 +97,9 @@ def _group_events(doc: Document, places: list[Toponym]) -> list[_Event]:
     by_sentence: dict[int, list[Toponym]] = {}
     for place in places:
         by_sentence.setdefault(place.sentence, []).append(place)
+    cues_by_sentence = _by_sentence(doc, find_event_cues(doc.text))
     for sentence in doc.sentences:
-        cues = find_event_cues(doc.text, sentence.start, sentence.end)
+        cues = cues_by_sentence.get(sentence.index, [])
         here = [p for p in by_sentence.get(sentence.index, []) if p.role in ("event", "area")]
         touched: list[tuple[_Event, Mention]] = []
         for cue in cues:

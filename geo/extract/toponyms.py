@@ -25,7 +25,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.extract.cues import cue_lists
+from geo.extract.cues import cue_lists, windows
 from geo.extract.document import Document, Sentence, make_document
 from geo.gazetteer import Gazetteer, Resolution, name_key
 
@@ -59,15 +59,15 @@ _CALENDAR = frozenset(
      "january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"}
 )  # fmt: skip
-_MODIFIER = (
-    r"(?:(?:(?:north|south)(?:east|west)?|east|west|central)(?:ern)?\s+|rural\s+|greater\s+)?"
-)
-_ANY_PREPOSITION = re.compile(
-    r"\b(?:in|at|near|of|from|to|into|toward|towards|across|throughout|around|outside|inside|"
-    rf"between|via|on|by|for|with|over|under|against|through)\s+(?:the\s+)?{_MODIFIER}$",
+_PREPOSITIONS = frozenset(
+    {"in", "at", "near", "of", "from", "to", "into", "toward", "towards", "across",
+     "throughout", "around", "outside", "inside", "between", "via", "on", "by", "for", "with",
+     "over", "under", "against", "through"}
+)  # fmt: skip
+_ADMIN_HEAD_AFTER = re.compile(
+    r"\s+(province|governorate|district|sub-?district|military airport|airport|air base|camp)\b",
     re.IGNORECASE,
 )
-_MODIFIER_END = re.compile(rf"\s+{_MODIFIER}$", re.IGNORECASE)
 _BASED_AFTER = re.compile(r"^-(?:based|backed|led|held|controlled|allied)\b", re.IGNORECASE)
 
 
@@ -186,10 +186,17 @@ def _previous_token(text: str, start: int, floor: int) -> str | None:
     return match.group() if match else None
 
 
-def _scan_sentence(text: str, sentence: Sentence, index: _ScanIndex) -> list[_Candidate]:
+def _scan_sentence(
+    text: str,
+    sentence: Sentence,
+    index: _ScanIndex,
+    actors: list[tuple[int, int]],
+    discovered: list[re.Match],
+) -> list[_Candidate]:
+    """Candidates of one sentence; ``actors`` are the spans of known group names and
+    ``discovered`` the place-word phrases of the whole text."""
     cues = cue_lists()
     shouting = sentence.text.isupper()
-    actors = [m.span() for m in cues.known_actors.finditer(text, sentence.start, sentence.end)]
     found: list[_Candidate] = []
     limit = sentence.end
     resume = sentence.start
@@ -258,7 +265,9 @@ def _scan_sentence(text: str, sentence: Sentence, index: _ScanIndex) -> list[_Ca
         found.append(_Candidate(s, e, query, name_key(query), kind, sentence, None, None, 9))
     # Names the index lacks in this spelling, after a place word: "the villages of Foua
     # and Kfraya", "the town of Dmeir" (resolved by the gazetteer's fuzzy stages).
-    for match in _discovery_pattern().finditer(text, sentence.start, sentence.end):
+    for match in discovered:
+        if not sentence.start <= match.start() < sentence.end:
+            continue
         for run in _CAP_RUN.finditer(match.group("names")):
             s, e = match.start("names") + run.start(), match.start("names") + run.end()
             if any(c.start < e and s < c.end for c in found):
@@ -309,7 +318,7 @@ def _glued_to_name(candidate: _Candidate, title_case: bool) -> bool:
             and word not in _CALENDAR
             and prev not in cues.demonyms
             and prev not in cues.countries
-            and not cues.place_head_before.search(prev + " ")
+            and word not in cues.role_phrases[2][1]
         ):
             return True
     if nxt is not None and nxt[:1].isupper():
@@ -323,6 +332,21 @@ def _glued_to_name(candidate: _Candidate, title_case: bool) -> bool:
         ):
             return True
     return False
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:()\"“”—]")
+_WORD_BEFORE = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_SKIPPED_BEFORE = _DIRECTIONS | {"the"}
+
+
+def _words_before(before: str) -> list[str]:
+    """Lower-case words of the clause right before a name, without a trailing "the" or
+    direction ("in the northern" -> ["in"])."""
+    clause = _CLAUSE_BREAK.split(before)[-1].lower()
+    words = _WORD_BEFORE.findall(clause)
+    while words and words[-1] in _SKIPPED_BEFORE:
+        words.pop()
+    return words
 
 
 def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[str, str | None]:
@@ -343,19 +367,12 @@ def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[s
         # "Kfraya in Idlib", "Dumayr, Rif Dimashq": the second place contains the first.
         if re.fullmatch(r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?", gap, re.IGNORECASE):
             return "reference", gap.strip() or ","
-    stripped = _MODIFIER_END.sub(" ", before)
-    for role, pattern in (
-        ("area", cues.area_before),
-        ("reference", cues.relational_before),
-        ("event", cues.place_head_before),
-        ("event", cues.locative_before),
-    ):
-        match = pattern.search(stripped) or pattern.search(before)
-        if match:
-            cue = " ".join(match.group().split())
-            if role == "reference" and cue.lower() in ("of", "with", "and"):
-                continue
-            return role, cue
+    words = _words_before(before)
+    for role, phrases in cues.role_phrases:
+        for n in range(min(4, len(words)), 0, -1):
+            phrase = " ".join(words[-n:])
+            if phrase in phrases:
+                return role, phrase
     head = cues.place_head_after.match(after)
     if head:
         return "event", head.group().strip()
@@ -402,10 +419,22 @@ def find_toponyms(
     doc = text if isinstance(text, Document) else make_document(text)
     index = _scan_index(gazetteer)
     raw = doc.text
+    cues = cue_lists()
+    end = len(raw)
+    actors = [
+        m.span()
+        for a, b in windows(raw, 0, end, cues.actor_triggers, case_sensitive=True)
+        for m in cues.known_actors.finditer(raw, a, b)
+    ]
+    discovered = [
+        m
+        for a, b in windows(raw, 0, end, cues.place_head_triggers)
+        for m in _discovery_pattern().finditer(raw, a, b)
+    ]
     candidates: list[tuple[_Candidate, bool]] = []
     for sentence in doc.sentences:
         title_case = _title_case(sentence)
-        for candidate in _scan_sentence(raw, sentence, index):
+        for candidate in _scan_sentence(raw, sentence, index, actors, discovered):
             candidates.append((candidate, title_case))
 
     # People and organisations: a name glued to one is not a place anywhere in the text.
@@ -421,10 +450,12 @@ def find_toponyms(
         before = raw[max(candidate.sentence.start, candidate.start - 60) : candidate.start]
         after = raw[candidate.end : candidate.sentence.end]
         cues = cue_lists()
-        return bool(
-            _ANY_PREPOSITION.search(before)
-            or cues.place_head_before.search(before)
-            or cues.place_head_after.match(after)
+        words = _words_before(before)
+        if words and words[-1] in _PREPOSITIONS:
+            return True
+        heads = cues.role_phrases[2][1]
+        return any(" ".join(words[-n:]) in heads for n in (1, 2, 3)) or bool(
+            cues.place_head_after.match(after)
         )
 
     evidenced = {c.key for c, _ in kept if evident(c)}
@@ -436,37 +467,49 @@ def find_toponyms(
             evidenced.add(b[0].key)
     accepted = [c for c, _ in ordered if c.key in evidenced]
 
+    # "Idlib province", "Dumayr town": the descriptor after the name tells the gazetteer
+    # which feature is meant (the governorate, not the city).
+    for candidate in accepted:
+        if candidate.kind in ("name", "found"):
+            head = _ADMIN_HEAD_AFTER.match(raw, candidate.end, candidate.sentence.end)
+            if head:
+                candidate.query = raw[candidate.start : candidate.end] + " " + head.group(1)
     resolutions = [_resolve(gazetteer, c) for c in accepted]
     # Ambiguous names: let another place named in the same sentence (then the text) choose,
-    # through the gazetteer's own context ranking ("Kfraya, Idlib").
+    # through the gazetteer's own context ranking ("Kfraya, Foua"); towns before units.
+    # One name keeps one sense through the text.
+    settled: dict[str, Resolution] = {}
     for i, (candidate, resolution) in enumerate(zip(accepted, resolutions, strict=True)):
         if resolution.status != "ambiguous" or candidate.kind not in ("name", "found"):
+            continue
+        if candidate.key in settled:
+            resolutions[i] = settled[candidate.key]
             continue
         others = sorted(
             (
                 (
                     other.sentence is not candidate.sentence,
+                    r.precision != "point",
                     abs(other.start - candidate.start),
-                    other,
+                    j,
                 )
-                for other, r in zip(accepted, resolutions, strict=True)
+                for j, (other, r) in enumerate(zip(accepted, resolutions, strict=True))
                 if other is not candidate
                 and r.status == "resolved"
                 and other.kind == "name"
                 and r.precision != "country"
             ),
-            key=lambda item: item[:2],
         )
-        for _, _, other in others[:3]:
-            context = gazetteer.resolve(f"{candidate.query}, {other.query}")
-            anchor = resolutions[accepted.index(other)]
+        for *_, j in others[:3]:
+            anchor = resolutions[j]
+            context = gazetteer.resolve(f"{candidate.query}, {accepted[j].query}")
             if (
                 context.status == "resolved"
                 and not context.reason
                 and _km(context.latitude, context.longitude, anchor.latitude, anchor.longitude)
                 <= CONTEXT_KM
             ):
-                resolutions[i] = context
+                resolutions[i] = settled[candidate.key] = context
                 break
     # A discovered phrase must be a place the gazetteer knows (resolved or ambiguous).
     keep = [
