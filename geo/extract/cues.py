@@ -56,10 +56,12 @@ class CueLists:
     time_words: re.Pattern
     demonyms: dict[str, str]
     countries: dict[str, str]
+    country_codes: dict[str, str]  # country name -> ISO 3166-1 alpha-2
     fatality_nouns: frozenset[str]
     # Substrings a line must contain for the matching pattern to be tried there.
     event_triggers: tuple[str, ...] = ()
     actor_triggers: tuple[str, ...] = ()  # case-sensitive: organisation heads, group names
+    actor_names: tuple[str, ...] = ()  # case-sensitive: the known group names
     force_triggers: tuple[str, ...] = ()
     place_head_triggers: tuple[str, ...] = ()
     time_word_triggers: tuple[str, ...] = ()
@@ -120,10 +122,12 @@ def _load(path: Path) -> CueLists:
         ),
         demonyms=dict(raw["demonyms"]["map"]),
         countries=dict(raw["countries"]["map"]),
+        country_codes=dict(raw["country_codes"]["map"]),
         fatality_nouns=frozenset(words("fatality_nouns")),
         event_triggers=literal_prefixes([c for v in categories.values() for c in v])
         + tuple(w.lower() for w in words("generic_event_nouns")),
         actor_triggers=tuple(words("org_heads")) + tuple(raw["known_actors"]["names"]),
+        actor_names=tuple(raw["known_actors"]["names"]),
         force_triggers=tuple(w.lower() for w in words("force_nouns")),
         place_head_triggers=tuple(w.split()[0].lower() for w in raw["place_heads"]["before"]),
         time_word_triggers=literal_prefixes(words("time_words")),
@@ -185,3 +189,67 @@ def windows(
             lines[line_start] = line_end
             position = haystack.find(trigger, line_end, end)
     return sorted(lines.items())
+
+
+_WORD_RUN = re.compile(r"[^\W_]+")
+
+
+class _WordStarts:
+    """Start offsets of the words of a text, by their first three lower-case letters."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = _lowered(text)
+        self.heads: dict[str, list[int]] = {}
+        self.digits: list[int] = []
+        for match in _WORD_RUN.finditer(self.lowered):
+            word = match.group()
+            if word[0].isdigit():
+                self.digits.append(match.start())
+            else:
+                self.heads.setdefault(word[:3], []).append(match.start())
+
+
+@lru_cache(maxsize=4)
+def _word_starts(text: str) -> _WordStarts:
+    return _WordStarts(text)
+
+
+@lru_cache(maxsize=64)
+def _keyed(triggers: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(head key, lower-case trigger, trigger) for each trigger."""
+    out = []
+    for trigger in triggers:
+        first = _WORD_RUN.match(trigger.lower())
+        if first:
+            out.append((first.group()[:3], trigger.lower(), trigger))
+    return tuple(out)
+
+
+def word_starts(
+    text: str,
+    triggers: tuple[str, ...],
+    start: int = 0,
+    end: int | None = None,
+    *,
+    case_sensitive: bool = False,
+    digits: bool = False,
+) -> list[int]:
+    """Offsets in ``text[start:end]`` where a word begins that starts with one of
+    ``triggers`` (and, with ``digits``, where a number begins), in order.
+
+    Finders try their patterns (``pattern.match``) only at these offsets: a regular
+    expression with many alternatives is slow to try at every position.
+    """
+    end = len(text) if end is None else end
+    index = _word_starts(text)
+    found: set[int] = set()
+    if digits:
+        found.update(p for p in index.digits if start <= p < end)
+    source = text if case_sensitive else index.lowered
+    for key, lowered, trigger in _keyed(triggers):
+        wanted = trigger if case_sensitive else lowered
+        for position in index.heads.get(key, ()):
+            if start <= position < end and source.startswith(wanted, position):
+                found.add(position)
+    return sorted(found)

@@ -334,7 +334,11 @@ def _event_records(
     for event in _group_events(doc, places):
         candidates = [p for p in event.places if p.role == "event"]
         if not candidates:
-            candidates = [p for p in event.places if p.role == "area" and p.is_area]
+            candidates = [
+                p
+                for p in event.places
+                if p.role == "area" and p.is_area and p.resolution.precision != "country"
+            ]
         if not candidates:
             continue  # an event word with no place in its sentences: nothing to map
         location = min(candidates, key=_precision_rank)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.extract.cues import cue_lists, windows
+from geo.extract.cues import cue_lists, windows, word_starts
 
 
 @dataclass(frozen=True)
@@ -87,15 +87,19 @@ def find_event_cues(text: str, start: int = 0, end: int | None = None) -> list[M
     cues = cue_lists()
     end = len(text) if end is None else end
     found: list[Mention] = []
-    for a, b in windows(text, start, end, cues.event_triggers):
-        typed = [
-            Mention(m.start(), m.end(), m.group(), m.lastgroup)
-            for m in cues.event_types.finditer(text, a, b)
-        ]
-        found.extend(typed)
-        for m in cues.generic_events.finditer(text, a, b):
-            if not any(f.start < m.end() and m.start() < f.end for f in typed):
-                found.append(Mention(m.start(), m.end(), m.group(), None))
+    resume = start
+    for position in word_starts(text, cues.event_triggers, start, end):
+        if position < resume:
+            continue
+        m = cues.event_types.match(text, position, end)
+        if m:
+            found.append(Mention(m.start(), m.end(), m.group(), m.lastgroup))
+            resume = m.end()
+            continue
+        m = cues.generic_events.match(text, position, end)
+        if m:
+            found.append(Mention(m.start(), m.end(), m.group(), None))
+            resume = m.end()
     return sorted(found, key=lambda f: f.start)
 
 
@@ -164,6 +168,12 @@ _ORG_RUN = re.compile(
 
 
 @lru_cache(maxsize=1)
+def _nation_names() -> tuple[str, ...]:
+    cues = cue_lists()
+    return tuple(sorted({*cues.demonyms, *cues.countries}))
+
+
+@lru_cache(maxsize=1)
 def _forces_pattern() -> re.Pattern:
     cues = cue_lists()
     nations = sorted({*cues.demonyms, *cues.countries}, key=len, reverse=True)
@@ -181,8 +191,9 @@ def find_actors(text: str, start: int = 0, end: int | None = None) -> list[Menti
     end = len(text) if end is None else end
     found: list[Mention] = []
     forces = _forces_pattern()
-    for a, b in windows(text, start, end, cues.force_triggers):
-        for m in forces.finditer(text, a, b):
+    for position in word_starts(text, _nation_names(), start, end, case_sensitive=True):
+        m = forces.match(text, position, end)
+        if m:
             found.append(Mention(m.start(), m.end(), m.group(), m.group()))
     org_runs = [
         m
@@ -210,8 +221,8 @@ def find_actors(text: str, start: int = 0, end: int | None = None) -> list[Menti
         found.append(Mention(s, m.end(), phrase, phrase))
     known = [
         m
-        for a, b in windows(text, start, end, cues.actor_triggers, case_sensitive=True)
-        for m in cues.known_actors.finditer(text, a, b)
+        for position in word_starts(text, cues.actor_names, start, end, case_sensitive=True)
+        if (m := cues.known_actors.match(text, position, end))
     ]
     for m in known:
         if any(f.start <= m.start() and m.end() <= f.end for f in found):

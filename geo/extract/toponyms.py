@@ -25,7 +25,9 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.extract.cues import cue_lists, windows
+import shapely
+
+from geo.extract.cues import cue_lists, word_starts
 from geo.extract.document import Document, Sentence, make_document
 from geo.gazetteer import Gazetteer, Resolution, name_key
 
@@ -389,13 +391,52 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _resolve(gazetteer: Gazetteer, candidate: _Candidate) -> Resolution:
     resolution = gazetteer.resolve(candidate.query)
     if candidate.kind in ("country", "demonym") and resolution.precision != "country":
-        # A country outside the gazetteer's coverage must not snap to a look-alike village.
-        return Resolution(
-            query=candidate.query,
-            status="unresolved",
-            reason=f"{candidate.query!r} is a country the gazetteer does not cover",
-        )
+        # A country must not snap to a look-alike village ("Turkey" -> "Turaykiyah").
+        return _country(gazetteer, candidate.query)
     return resolution
+
+
+_COUNTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _country(gazetteer: Gazetteer, name: str) -> Resolution:
+    """A country drawn from the gazetteer's own admin units (OCHA P-codes start with the
+    ISO alpha-2 code), for a gazetteer that has no country entries.
+
+    Adapter until :class:`geo.gazetteer.Gazetteer` resolves country names itself.
+    """
+    code = cue_lists().country_codes.get(name)
+    known = _COUNTRIES.setdefault(gazetteer, {})
+    if code not in known:
+        entries = gazetteer.entries
+        units = entries.index[
+            (entries["kind"] == "adm1") & entries["pcode"].str.startswith(code or "?")
+        ]
+        shapes = [gazetteer.area_geometry(int(i)) for i in units] if code else []
+        shapes = [s for s in shapes if s is not None]
+        known[code] = shapely.union_all(shapes) if shapes else None
+    shape = known[code]
+    if shape is None:
+        return Resolution(
+            query=name,
+            status="unresolved",
+            reason=f"{name!r} is a country the gazetteer does not cover",
+        )
+    point = shape.representative_point()
+    return Resolution(
+        query=name,
+        status="resolved",
+        latitude=point.y,
+        longitude=point.x,
+        geometry=shape,
+        precision="country",
+        method="area",
+        matched_name=name,
+        source="boundaries",
+        source_id=code,
+        score=100.0,
+        n_candidates=1,
+    )
 
 
 def find_toponyms(
@@ -423,13 +464,13 @@ def find_toponyms(
     end = len(raw)
     actors = [
         m.span()
-        for a, b in windows(raw, 0, end, cues.actor_triggers, case_sensitive=True)
-        for m in cues.known_actors.finditer(raw, a, b)
+        for position in word_starts(raw, cues.actor_names, 0, end, case_sensitive=True)
+        if (m := cues.known_actors.match(raw, position, end))
     ]
     discovered = [
         m
-        for a, b in windows(raw, 0, end, cues.place_head_triggers)
-        for m in _discovery_pattern().finditer(raw, a, b)
+        for position in word_starts(raw, cues.place_head_triggers, 0, end)
+        if (m := _discovery_pattern().match(raw, position, end))
     ]
     candidates: list[tuple[_Candidate, bool]] = []
     for sentence in doc.sentences:
