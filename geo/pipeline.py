@@ -103,5 +103,7 @@ def _with_reasons(unresolved: pd.DataFrame, problems: list[Problem]) -> pd.DataF
         reasons.setdefault((problem.file, problem.row), f"{problem.field}: {problem.reason}")
     keys = zip(unresolved["source_file"], unresolved["source_row"], strict=True)
     unresolved = unresolved.copy()
-    unresolved.insert(0, "reason", [reasons.get(key, "no location") for key in keys])
+    unresolved.insert(
+        0, "reason", pd.array([reasons.get(key, "no location") for key in keys], dtype="string")
+    )
     return unresolved

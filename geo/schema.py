@@ -129,7 +129,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name, dtype in EVENT_COLUMNS.items():
         if name not in out.columns:
-            out[name] = pd.Series(pd.NA, index=out.index, dtype=dtype)
+            out[name] = pd.Series(None, index=out.index, dtype=dtype)
         elif str(out[name].dtype) != dtype:
             out[name] = out[name].astype(dtype)
     extra = [c for c in out.columns if c not in EVENT_COLUMNS and c != "geometry"]

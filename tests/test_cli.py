@@ -82,7 +82,7 @@ def test_nothing_mappable_exits_non_zero(data_dir, tmp_path):
     ("args", "message"),
     [
         (("--data-dir", "/nonexistent/dir"), "set GEO_DATA_DIR"),
-        ((), "does not exist"),
+        ((), "no such file"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(demo_events, tmp_path, args, message):

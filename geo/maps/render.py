@@ -1,0 +1,268 @@
+"""Render events in the event schema as a layered, time-filtered folium map.
+
+``render_map`` is validation -> payload -> map shell -> engine + toggle layers -> assets.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.boundaries import AdminLayers
+from geo.maps._payload import admin_geojson, build_payload
+from geo.maps.assets import OfflineAssets
+from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer, SafeLayerControl
+from geo.report import InputError
+
+RENDERERS: tuple[str, ...] = ("auto", "markers", "clusters", "dots")
+METRICS: tuple[str, ...] = ("events", "fatalities")
+FILTER_KEYS: tuple[str, ...] = ("event_type", "actor")
+# Simplification per admin level (degrees): enough for a country view, light in the page.
+_ADMIN_TOLERANCE = {1: 0.004, 2: 0.003, 3: 0.002}
+_ADMIN_NAMES = {1: "admin 1", 2: "admin 2", 3: "admin 3"}
+# Event ids are embedded (for popups and the page's state accessor) up to this many events.
+_IDS_LIMIT = 250_000
+
+
+def render_map(
+    events: gpd.GeoDataFrame,
+    *,
+    layers: AdminLayers | None = None,
+    title: str | None = None,
+    offline: bool = False,
+    time_range: tuple[str, str] | None = None,
+    filters: dict | None = None,
+    attribution: str | None = None,
+    tiles: str | None = None,
+    renderer: str = "auto",
+    metric: str = "events",
+    choropleth_level: int | None = None,
+    asset_cache: str | os.PathLike | None = None,
+) -> folium.Map:
+    """Draw events as one time-filtered folium map.
+
+    Every event of ``events`` with a geometry and a start date is drawn: points on one
+    canvas (coloured by event type), areas (Polygon/MultiPolygon, e.g. a region) as
+    translucent shapes outside any point aggregation. One time control (date-range slider,
+    play/pause, step, histogram) drives every layer, including the choropleths; the event
+    type toggles and the actor filter combine with it, and the state is kept in the URL hash.
+
+    Parameters
+    ----------
+    events
+        Events in the event schema (:mod:`geo.schema`), EPSG:4326. Rows without geometry or
+        start date are not drawn (the legend says how many).
+    layers
+        Admin layers (:func:`geo.boundaries.load_admin_layers`): toggleable outlines per
+        level (a basemap that needs no tiles) and choropleths per level.
+    title
+        Shown on the map and as the page title.
+    offline
+        Inline every JS/CSS asset (pinned npm packages from the asset cache, see
+        :mod:`geo.maps.assets`) so the file makes no network request. Default: CDN links,
+        as folium does.
+    time_range
+        Initial (start, end) ISO dates of the time control; default the whole span.
+    filters
+        Initial filters: ``{"event_type": [names shown], "actor": "substring"}``.
+    attribution
+        Extra credit line (the admin layers' attribution is always added).
+    tiles
+        A folium tile name or URL for a tile basemap (needs network); default none.
+    renderer
+        "auto" (markers when at most 5,000 events are in view, else clusters), "markers",
+        "clusters" (grid clusters recomputed for the time window and filters; a click zooms
+        in, or lists the events of a small cluster) or "dots" (one pixel block per event).
+    metric
+        Initial choropleth value: "events" or "fatalities".
+    choropleth_level
+        Admin level whose choropleth is shown at opening (default none shown).
+    asset_cache
+        Asset cache directory for ``offline`` (default ``<user cache>/assets``).
+
+    Returns
+    -------
+    folium.Map
+        A map a user can keep adding to; save it with :func:`save_map`.
+
+    Examples
+    --------
+    >>> m = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    >>> save_map(m, "maps/dumayr.html")
+    """
+    _check_options(events, renderer=renderer, metric=metric, filters=filters, layers=layers)
+    if choropleth_level is not None and (layers is None or choropleth_level not in layers.levels):
+        levels = sorted(layers.levels) if layers is not None else []
+        raise InputError(
+            f"`choropleth_level` was {choropleth_level!r} but is expected to be in {levels}"
+        )
+    admin_pcodes = (
+        {n: layers[n][f"adm{n}_pcode"].astype(str).tolist() for n in layers.levels}
+        if layers is not None
+        else {}
+    )
+    payload = build_payload(
+        events, admin_pcodes=admin_pcodes, include_ids=len(events) <= _IDS_LIMIT
+    )
+
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    if offline:
+        # folium's other defaults (jQuery, Bootstrap, Font Awesome, awesome-markers) serve
+        # elements this map does not use; the offline page carries only what it needs.
+        m.default_js = [m.default_js[0]]
+        m.default_css = [m.default_css[0]]
+    if title:
+        m.get_root().title = html.escape(title)
+    if tiles:
+        folium.TileLayer(tiles, name=str(tiles), overlay=False, control=True).add_to(m)
+
+    credits = [c for c in (layers.attribution if layers else None, attribution) if c]
+    spec = dict(payload.spec)
+    spec["admin"] = (
+        {
+            str(n): admin_geojson(layers[n], n, tolerance=_ADMIN_TOLERANCE.get(n, 0.002))
+            for n in sorted(layers.levels)
+        }
+        if layers is not None
+        else {}
+    )
+    spec["options"] = {
+        "title": title or "",
+        "renderer": renderer,
+        "attribution": credits,
+        "initial": _initial_state(time_range, filters, metric, payload.spec["types"]),
+    }
+    engine = EventLayer(payload.b64, spec)
+    m.add_child(engine)
+    for code, name in enumerate(payload.spec["types"]):
+        m.add_child(EventTypeLayer(engine, code, name=name, show=True))
+    if layers is not None:
+        for n in sorted(layers.levels):
+            m.add_child(
+                AdminLayer(
+                    engine, n, "outline", name=f"Outlines: {_ADMIN_NAMES.get(n)}", show=n == 1
+                )
+            )
+        for n in sorted(layers.levels):
+            m.add_child(
+                AdminLayer(
+                    engine,
+                    n,
+                    "choropleth",
+                    name=f"Choropleth: {_ADMIN_NAMES.get(n)}",
+                    show=n == choropleth_level,
+                )
+            )
+    entries = len(payload.spec["types"]) + (2 * len(layers.levels) if layers is not None else 0)
+    SafeLayerControl(collapsed=entries > 12).add_to(m)
+    bounds = _bounds(events, layers)
+    if bounds is not None:
+        # keep the country clear of the title (top) and the time control (bottom)
+        m.fit_bounds(bounds, padding_top_left=(10, 40), padding_bottom_right=(10, 150))
+    if offline:
+        m.get_root().add_child(OfflineAssets(cache=asset_cache), name="geo_offline_assets")
+    return m
+
+
+def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
+    """Write the map as one HTML file, atomically (a reader never sees half a file).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page = m.get_root().render()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(page)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _check_options(
+    events: gpd.GeoDataFrame,
+    *,
+    renderer: str,
+    metric: str,
+    filters: dict | None,
+    layers: AdminLayers | None,
+) -> None:
+    if not isinstance(events, gpd.GeoDataFrame):
+        raise InputError(f"`events` must be a GeoDataFrame, got {type(events).__name__}")
+    if renderer not in RENDERERS:
+        raise InputError(f"`renderer` was {renderer!r} but is expected to be in {RENDERERS}")
+    if metric not in METRICS:
+        raise InputError(f"`metric` was {metric!r} but is expected to be in {METRICS}")
+    unknown = sorted(set(filters or {}) - set(FILTER_KEYS))
+    if unknown:
+        raise InputError(f"`filters` has keys {unknown} but expected keys are in {FILTER_KEYS}")
+    if events.crs is not None and not events.crs.equals("EPSG:4326"):
+        raise InputError(f"`events` must be in EPSG:4326 (lon/lat), got {events.crs.to_string()}")
+    missing = sorted({"date_start", "event_type"} - set(events.columns))
+    if missing:
+        raise InputError(f"`events` lacks the event-schema columns {missing}; see geo.schema")
+
+
+def _iso_day(value: str, name: str) -> str:
+    try:
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    except (ValueError, TypeError) as error:
+        raise InputError(f"`time_range` {name} {value!r} is not a date (YYYY-MM-DD)") from error
+
+
+def _initial_state(
+    time_range: tuple[str, str] | None,
+    filters: dict | None,
+    metric: str,
+    type_names: Sequence[str],
+) -> dict:
+    state: dict = {"metric": metric}
+    if time_range is not None:
+        if len(time_range) != 2:
+            raise InputError(f"`time_range` must be (start, end), got {time_range!r}")
+        state["from"] = _iso_day(time_range[0], "start")
+        state["to"] = _iso_day(time_range[1], "end")
+        if state["from"] > state["to"]:
+            raise InputError(f"`time_range` starts after it ends: {time_range!r}")
+    filters = filters or {}
+    if "event_type" in filters:
+        wanted = filters["event_type"]
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+        unknown = sorted(set(wanted) - set(type_names))
+        if unknown:
+            raise InputError(
+                f"`filters['event_type']` has {unknown} but the events' types are {list(type_names)}"
+            )
+        state["types"] = wanted
+    if filters.get("actor"):
+        state["actor"] = str(filters["actor"])
+    return state
+
+
+def _bounds(events: gpd.GeoDataFrame, layers: AdminLayers | None) -> list[list[float]] | None:
+    frames = [layers[min(layers.levels)]] if layers is not None else []
+    drawn = events[events.geometry.notna() & ~events.geometry.is_empty]
+    if len(drawn):
+        frames.append(drawn)
+    if not frames:
+        return None
+    boxes = [f.total_bounds for f in frames]
+    west = min(b[0] for b in boxes)
+    south = min(b[1] for b in boxes)
+    east = max(b[2] for b in boxes)
+    north = max(b[3] for b in boxes)
+    return [[float(south), float(west)], [float(north), float(east)]]
