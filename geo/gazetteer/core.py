@@ -165,7 +165,11 @@ class Gazetteer:
         self.signature = data.signature
         self.notes = list(data.notes)
         self.entries = data.entries
-        self.names = data.names
+        # Country names resolve like any other, but ``names`` (the place-name vocabulary
+        # other modules scan text with) leaves them out: a country is not a place to
+        # find in running text by the gazetteer's index.
+        is_country = (data.entries["kind"].to_numpy()[data.names["entry"].to_numpy()]) == "country"
+        self.names = data.names[~is_country].reset_index(drop=True)
         self._adm3 = data.admin
         entries = data.entries
         self._lat = entries["latitude"].to_numpy(dtype=float)
@@ -716,16 +720,8 @@ class Gazetteer:
             self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
         )
         supported = bool(context) or (any(hints) and agreement.max() > 0)
-        if scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED):
-            return Resolution(
-                query=text,
-                status="unresolved",
-                n_candidates=len(clusters),
-                candidates=candidates,
-                score=float(scores[0]),
-                reason=f"only similar names (best score {scores[0]:.0f}); not accepted without "
-                "admin hints that agree",
-            )
+        # A fuzzy match too weak to stand alone (not backed by hints or context).
+        weak = scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED)
         top = clusters[0]
         n_places = len(clusters)
         if n_places > 1:
@@ -740,7 +736,7 @@ class Gazetteer:
                 common = self._common_unit(
                     heads[scores[[c[0] for c in clusters]] >= scores[top[0]] - SCORE_MARGIN]
                 )
-                if common is not None:
+                if common is not None and not weak:
                     return self._resolution(
                         text,
                         common,
@@ -765,6 +761,16 @@ class Gazetteer:
                         )
                     ),
                 )
+        if weak:
+            return Resolution(
+                query=text,
+                status="unresolved",
+                n_candidates=n_places,
+                candidates=candidates,
+                score=float(scores[0]),
+                reason=f"only a similar name (score {scores[0]:.0f}); not accepted without "
+                "admin hints or nearby places that agree",
+            )
         best = int(entries[top[0]])
         score = float(scores[top[0]])
         method = str(methods[top[0]])
