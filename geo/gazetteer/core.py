@@ -656,6 +656,10 @@ class Gazetteer:
         self, text: str, match: _Match, wanted: str | None, hints: tuple, context: tuple
     ) -> Resolution:
         entries, scores = match.entries, match.scores
+        if len(entries) == 1 and not context:
+            fast = self._decide_single(text, match, wanted, hints)
+            if fast is not None:
+                return fast
         methods = np.asarray(match.matched, dtype=object)
         curated = match.curated if match.curated is not None else np.zeros(len(entries), bool)
         keep = np.ones(len(entries), dtype=bool)
@@ -788,6 +792,26 @@ class Gazetteer:
                     "",
                 )
         return self._resolution(text, best, score, method, n_places, candidates, "")
+
+    def _decide_single(
+        self, text: str, match: _Match, wanted: str | None, hints: tuple
+    ) -> Resolution | None:
+        """The common case, without array work: one place, its name matched well, and the
+        hints (if any) containing it. None when the general path must decide."""
+        entry = int(match.entries[0])
+        score = float(match.scores[0])
+        if self._kind[entry] != "place" or wanted in ("adm1", "adm2", "adm3"):
+            return None
+        if score < FUZZY_ACCEPT:
+            return None
+        codes1, codes2 = hints
+        if (codes1 and self._adm1[entry] not in codes1) or (
+            codes2 and self._adm2[entry] not in codes2
+        ):
+            return None
+        return self._resolution(
+            text, entry, score, str(match.matched[0]), 1, (self._candidate(entry, score),), ""
+        )
 
     def _seat_town(self, unit: int, text: str) -> tuple[int, float] | None:
         """The place inside admin unit ``unit`` whose name matches ``text`` or the unit's
