@@ -545,18 +545,22 @@ class Gazetteer:
             variants[0] = (key, kind)
         best_failure: Resolution | None = None
         stages = [self._stage_exact, self._stage_fold] + ([self._stage_fuzzy] if fuzzy else [])
-        for stage in stages:
-            for variant, wanted in variants:
-                match = stage(variant)
-                if match is None or not len(match.entries):
-                    continue
-                result = self._decide(text, match, wanted, hints, context)
-                if result.status != "unresolved":
-                    if wanted == "site" and variant != key and result.precision == "point":
-                        # "Sidnaya Military Prison" -> Sidnaya: near the town, not at it.
-                        result = replace(result, precision="near", method="relative")
-                    return result
-                best_failure = best_failure or result
+        # An admin descriptor first asks for that level in every stage ("Albu Kamal
+        # district" is the district, found by the fold, before the same-name subdistrict).
+        passes = (True, False) if kind in ("adm1", "adm2", "adm3") else (False,)
+        for strict in passes:
+            for stage in stages:
+                for variant, wanted in variants:
+                    match = stage(variant)
+                    if match is None or not len(match.entries):
+                        continue
+                    result = self._decide(text, match, wanted, hints, context, strict=strict)
+                    if result.status != "unresolved":
+                        if wanted == "site" and variant != key and result.precision == "point":
+                            # "Sidnaya Military Prison" -> Sidnaya: near the town, not at it.
+                            result = replace(result, precision="near", method="relative")
+                        return result
+                    best_failure = best_failure or result
         return best_failure or Resolution(
             query=text, status="unresolved", reason="no gazetteer name matches"
         )
@@ -689,7 +693,14 @@ class Gazetteer:
     # -- internals: deciding -------------------------------------------------------------
 
     def _decide(
-        self, text: str, match: _Match, wanted: str | None, hints: tuple, context: tuple
+        self,
+        text: str,
+        match: _Match,
+        wanted: str | None,
+        hints: tuple,
+        context: tuple,
+        *,
+        strict: bool = False,
     ) -> Resolution:
         entries, scores = match.entries, match.scores
         if len(entries) == 1 and not context:
@@ -708,7 +719,10 @@ class Gazetteer:
         )
         if wanted in ("adm1", "adm2", "adm3"):
             exact_kind = keep & (kinds == wanted)
-            keep = exact_kind if exact_kind.any() else keep & np.isin(kinds, _AREA_KINDS)
+            if strict or exact_kind.any():
+                keep = exact_kind
+            else:
+                keep &= np.isin(kinds, _AREA_KINDS)
         elif named_area.any():
             keep &= named_area
         elif (keep & (kinds == "place")).any():
