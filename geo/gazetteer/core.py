@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -53,6 +53,8 @@ SKELETON_CUTOFF = 72.0
 # hints (or the other places in the text) agree with it; below, it is reported.
 FUZZY_ACCEPT = 90.0
 FUZZY_ACCEPT_SUPPORTED = 80.0
+# Score ceiling of a fuzzy match whose consonants differ by a substitution.
+SUBSTITUTION_SCORE = 85.0
 # Candidates closer than this are one place (two sources, or a place and its centroid).
 SAME_PLACE_KM = 6.0
 # An importance lead this large (one tier: admin seat over village) decides between
@@ -621,11 +623,16 @@ class Gazetteer:
         edit (vowel-only differences are what transliterations vary in)."""
         self._add_skeleton_matches(fold, found)
         skeleton = skeleton_key(fold)
-        kept = {
-            cand: score
-            for cand, score in found.items()
-            if Levenshtein.distance(skeleton, skeleton_key(cand), score_cutoff=2) <= 1
-        }
+        kept: dict[str, float] = {}
+        for cand, score in found.items():
+            other = skeleton_key(cand)
+            if Levenshtein.distance(skeleton, other, score_cutoff=2) > 1:
+                continue
+            if Indel.distance(skeleton, other, score_cutoff=3) == 2:
+                # One consonant replaced by another ("Naasan" / "Numan") is how two
+                # different places differ; only hints or context may accept it.
+                score = min(score, SUBSTITUTION_SCORE)
+            kept[cand] = score
         return sorted(kept.items(), key=lambda kv: -kv[1])[:25]
 
     def _add_skeleton_matches(self, fold: str, found: dict[str, float]) -> None:
