@@ -106,7 +106,7 @@ _LATIN_SPECIAL = str.maketrans(
 
 # Descriptor words: (words, feature kind they point at). Matched at the end or start of
 # the name key. Kinds: "place", "adm1", "adm2", "adm3", "site".
-_DESCRIPTORS: tuple[tuple[str, str], ...] = (
+_DESCRIPTORS: tuple[tuple[str, str | None], ...] = (
     ("sub district", "adm3"),
     ("subdistrict", "adm3"),
     ("nahiya", "adm3"),
@@ -141,6 +141,9 @@ _DESCRIPTORS: tuple[tuple[str, str], ...] = (
     ("camp", "site"),
     ("refugee camp", "site"),
     ("idp camp", "site"),
+    ("the", None),
+    ("region", None),
+    ("area", "site"),
     ("suburb", "place"),
     ("suburbs", "place"),
     ("city centre of", "place"),
@@ -307,7 +310,7 @@ def split_descriptors(key: str) -> tuple[str, str | None]:
         key = match["rest"]
         what = _DESCRIPTOR_KIND[match["d"]]
         # The most specific descriptor wins ("X district, Y governorate" -> adm2).
-        if kind is None or kind in ("place", "site"):
+        if what is not None and (kind is None or kind in ("place", "site")):
             kind = what
     return key.strip(), kind
 
