@@ -218,3 +218,44 @@ def test_context_in_the_same_text_chooses_among_same_name_places(gazetteer):
     # "Sayda" alone is ambiguous (Daraa / Quneitra); "Sayda, Daraa" is not.
     result = gazetteer.resolve("Sayda, Daraa")
     assert result.status == "resolved" and result.adm_pcodes[0] == "SY12"
+
+
+@pytest.mark.parametrize(
+    ("names", "inside", "outside"),
+    [
+        (("Eastern Ghouta", "الغوطة الشرقية"), (36.40, 33.57), (36.29, 33.51)),  # Douma / Damascus
+        (("Western Ghouta", "الغوطة الغربية"), (36.23, 33.46), (36.29, 33.51)),  # Darayya
+        (("Qalamoun", "القلمون"), (36.66, 33.97), (36.29, 33.51)),  # Yabroud
+        (("Jazira", "the Jazira region"), (41.22, 37.05), (38.27, 34.56)),  # Qamishli / Palmyra
+        (("Syrian Desert", "بادية الشام"), (38.27, 34.56), (40.14, 35.33)),  # Palmyra / Deir ez-Zor
+    ],
+)
+def test_curated_regions_are_polygons_in_both_scripts(gazetteer, names, inside, outside):
+    shapes = []
+    for name in names:
+        result = gazetteer.resolve(name)
+        assert result.status == "resolved" and result.precision == "region", name
+        assert result.source == "project"
+        shapes.append(result.geometry)
+    assert shapes[0].equals(shapes[1])
+    assert shapes[0].contains(Point(*inside))
+    assert not shapes[0].contains(Point(*outside))
+
+
+def test_every_curated_entry_has_provenance_and_known_pcodes(data_dir):
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.settings import PROJECT_DATA_DIR
+
+    adm3 = set(
+        gpd.read_file(data_dir / "boundaries" / "syr_adm3_subdistricts.geojson")["adm3_pcode"]
+    )
+    regions = json.loads((PROJECT_DATA_DIR / "gazetteer" / "regions.json").read_text("utf-8"))
+    for region in regions["regions"]:
+        assert len(region["provenance"]) > 80, region["id"]
+        assert set(region["adm3_pcodes"]) <= adm3, region["id"]
+    aliases = pd.read_csv(PROJECT_DATA_DIR / "gazetteer" / "aliases.csv", dtype=str)
+    assert aliases["provenance"].str.len().gt(20).all()
