@@ -42,6 +42,7 @@ def geocode(
     gazetteer: Gazetteer | None = None,
     online: bool = False,
     online_geocoder=None,
+    progress: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Locate every event: keep valid source coordinates, resolve the rest by name.
 
@@ -58,6 +59,9 @@ def geocode(
         names the offline gazetteer cannot resolve. Off by default.
     online_geocoder
         A :class:`geo.online.OnlineGeocoder` to use when ``online`` (default: Nominatim).
+    progress
+        Show a progress bar while distinct names are resolved (the CLI sets it on a
+        terminal for long inputs).
 
     Returns
     -------
@@ -101,7 +105,7 @@ def geocode(
     if len(todo):
         keys = [_subset(frame[c].array, todo) for c in ("location", "admin1_hint", "admin2_hint")]
         codes, uniques = _factorize_rows(keys)
-        resolutions = _resolve(uniques, gazetteer, data_dir, online, online_geocoder)
+        resolutions = _resolve(uniques, gazetteer, data_dir, online, online_geocoder, progress)
         _broadcast(columns, lat, lon, geometry, todo, codes, resolutions)
         problems = _problems(todo, codes, resolutions, frame, uniques[0], warnings)
     # ACLED / UCDP scales from geo_precision where the reader gave none.
@@ -115,7 +119,9 @@ def geocode(
     return result, problems + warnings
 
 
-def _resolve(uniques: list[np.ndarray], gazetteer, data_dir, online, online_geocoder) -> list:
+def _resolve(
+    uniques: list[np.ndarray], gazetteer, data_dir, online, online_geocoder, progress=False
+) -> list:
     """Resolution (or None: no name) of each distinct (location, admin1, admin2)."""
     names, admin1, admin2 = uniques
     named = np.array([isinstance(v, str) and bool(v.strip()) for v in names], dtype=bool)
@@ -131,6 +137,7 @@ def _resolve(uniques: list[np.ndarray], gazetteer, data_dir, online, online_geoc
         [_text(v) for v in names[wanted]],
         admin1=[_text(v) for v in admin1[wanted]],
         admin2=[_text(v) for v in admin2[wanted]],
+        progress=progress,
     )
     if online:
         resolved = _online_fallback(resolved, admin1[wanted], online_geocoder)

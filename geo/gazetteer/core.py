@@ -309,8 +309,11 @@ class Gazetteer:
         *,
         admin1: Sequence[str | None] | None = None,
         admin2: Sequence[str | None] | None = None,
+        progress: bool = False,
     ) -> list[Resolution]:
-        """Resolve many names; the fuzzy stage for all of them runs in one batch."""
+        """Resolve many names; the fuzzy stage for all of them runs in one batch.
+
+        ``progress`` shows a tqdm bar (for long runs on a terminal)."""
         n = len(names)
         admin1 = list(admin1) if admin1 is not None else [None] * n
         admin2 = list(admin2) if admin2 is not None else [None] * n
@@ -318,6 +321,10 @@ class Gazetteer:
         out: list[Resolution | None] = [None] * n
         # Hint-free names first, so hinted repeats of a clear name reuse their answer.
         order = sorted(range(n), key=lambda i: admin1[i] is not None or admin2[i] is not None)
+        if progress:
+            from tqdm import tqdm
+
+            order = tqdm(order, desc="geocoding names", unit="name", leave=False)
         for i in order:
             out[i] = self._resolve_reusing(names[i], admin1[i], admin2[i])
         return out  # type: ignore[return-value]
@@ -535,7 +542,7 @@ class Gazetteer:
         self, text: str, hints: tuple, *, context: tuple, fuzzy: bool = True
     ) -> Resolution:
         key = name_key(text)
-        if not key:
+        if not any(ch.isalpha() for ch in key):
             return Resolution(query=text, status="unresolved", reason="no letters in location name")
         stripped, kind = split_descriptors(key)
         # An admin descriptor ("X district", "منطقة X") asks for the unit, whole or not.
