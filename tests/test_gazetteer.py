@@ -259,3 +259,31 @@ def test_every_curated_entry_has_provenance_and_known_pcodes(data_dir):
         assert set(region["adm3_pcodes"]) <= adm3, region["id"]
     aliases = pd.read_csv(PROJECT_DATA_DIR / "gazetteer" / "aliases.csv", dtype=str)
     assert aliases["provenance"].str.len().gt(20).all()
+
+
+def test_a_full_geonames_dump_loads_the_same_way_even_zipped(data_dir, tmp_path):
+    """A user's SY.txt has every feature class: deserts, wadis, admin divisions. Zipped as
+    GeoNames ships it (SY.zip), it loads too; admin divisions come from the boundaries."""
+    import zipfile
+
+    private = tmp_path / "data"
+    (private / "gazetteer").mkdir(parents=True)
+    (private / "boundaries").symlink_to(data_dir / "boundaries")
+    source = (data_dir / "gazetteer" / "geonames" / "cities500_SY.txt").read_text("utf-8")
+    extra = [
+        # a desert (class T), a wadi (class H) and an ADM1 point, in GeoNames dump format
+        "170000\tBādiyat ash Shām\tBadiyat ash Sham\tHamad,Syrian Desert Test\t33.5\t38.9\tT\tDSRT\tSY\t\t00\t\t\t\t0\t\t600\tAsia/Damascus\t2020-01-01",
+        "170001\tWādī Qwxzv\tWadi Qwxzv\tQwxzv Valley\t34.1\t38.1\tH\tWAD\tSY\t\t11\t\t\t\t0\t\t500\tAsia/Damascus\t2020-01-01",
+        "170002\tMuḩāfaẓat Idlib\tMuhafazat Idlib\tIdlib Governorate\t35.8\t36.6\tA\tADM1\tSY\t\t12\t\t\t\t0\t\t400\tAsia/Damascus\t2020-01-01",
+    ]
+    with zipfile.ZipFile(private / "gazetteer" / "SY.zip", "w") as archive:
+        archive.writestr("readme.txt", "GeoNames readme")
+        archive.writestr("SY.txt", source + "\n".join(extra) + "\n")
+    gazetteer = Gazetteer.from_data_dir(private, cache_dir=tmp_path / "cache")
+    wadi = gazetteer.resolve("Wadi Qwxzv")
+    assert wadi.status == "resolved" and wadi.source_id == "170001"
+    assert gazetteer.resolve("Syrian Desert Test").source_id == "170000"
+    # The governorate is the boundary layer's polygon, not GeoNames' ADM1 point.
+    idlib = gazetteer.resolve("Idlib Governorate")
+    assert idlib.precision == "adm1" and idlib.source == "boundaries"
+    assert gazetteer.resolve("Dumayr").source_id == "170589"

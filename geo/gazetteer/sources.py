@@ -202,15 +202,21 @@ def read_geonames(path: Path) -> SourceTable:
     entries: list[dict] = []
     names: list[tuple[int, str, bool]] = []
     for i, row in enumerate(frame.itertuples(index=False)):
+        # Admin divisions come from the boundary layers (with P-codes and polygons); a
+        # full dump's ADM1..ADM5 points would only duplicate them.
+        if row.feature_class == "A" and row.feature_code.startswith("ADM"):
+            continue
+        is_country = row.feature_class == "A" and row.feature_code.startswith("PCL")
         alternates = row.alternatenames.split(",") if row.alternatenames else []
         arabic = next((a for a in alternates if script_of(a) == "arabic"), "")
+        n = len(entries)
         entries.append(
             {
                 "name": row.name,
                 "name_ar": arabic,
                 "latitude": lat.iat[i],
                 "longitude": lon.iat[i],
-                "kind": "place",
+                "kind": "country" if is_country else "place",
                 "feature_code": f"{row.feature_class}.{row.feature_code}",
                 "population": _float(row.population) if row.population else 0.0,
                 "source": "geonames",
@@ -221,7 +227,7 @@ def read_geonames(path: Path) -> SourceTable:
                 "provenance": "",
             }
         )
-        _add_names(names, i, [row.name, row.asciiname, *alternates])
+        _add_names(names, n, [row.name, row.asciiname, *alternates])
     return SourceTable.from_records(entries, names, str(path))
 
 
