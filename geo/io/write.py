@@ -173,8 +173,9 @@ def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
     else:
         data = pd.DataFrame(events).copy()
         geometry = data.pop("geometry") if "geometry" in data else None
-        lat = pd.to_numeric(data.get("latitude"), errors="coerce")
-        lon = pd.to_numeric(data.get("longitude"), errors="coerce")
+        nowhere = pd.Series(np.nan, index=data.index)
+        lat = pd.to_numeric(data.get("latitude", nowhere), errors="coerce")
+        lon = pd.to_numeric(data.get("longitude", nowhere), errors="coerce")
         points = shapely.points(lon.to_numpy(float), lat.to_numpy(float))
         points[lat.isna().to_numpy() | lon.isna().to_numpy()] = None
         if geometry is not None:
