@@ -7,6 +7,7 @@ same input gives byte-identical files (fixed GeoPackage timestamps, stable order
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -90,12 +91,12 @@ def write_events(
             )
     else:
         with _atomic(target) as tmp:
-            _csv_frame(frame).to_csv(tmp, index=False, lineterminator="\n")
+            _write_csv(frame, tmp)
     if fmt != "gpkg":
         for name, table in (("unresolved", unresolved), ("aggregates", aggregates)):
             if table is not None:
                 with _atomic(target.with_name(f"{target.stem}.{name}.csv")) as tmp:
-                    _csv_frame(pd.DataFrame(table)).to_csv(tmp, index=False, lineterminator="\n")
+                    _write_csv(pd.DataFrame(table), tmp)
     sidecar = build_metadata(
         frame, target, fmt=fmt, unresolved=unresolved, aggregates=aggregates, metadata=metadata
     )
@@ -246,12 +247,27 @@ def _text(value: object) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
-def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def _write_csv(frame: pd.DataFrame, path: str) -> None:
+    """UTF-8 CSV through Arrow (fast); dates as YYYY-MM-DD, geometry as WKT, quotes only
+    where needed."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     out = pd.DataFrame(_plain_columns(frame, dates_as_text=True))
     if isinstance(frame, gpd.GeoDataFrame):
         name = frame.geometry.name
         out[name] = frame.geometry.to_wkt(rounding_precision=7, trim=True).to_numpy()
-    return out
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    # Columns with no values at all have Arrow type null, which the CSV writer refuses.
+    for index, field in enumerate(table.schema):
+        if pa.types.is_null(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.string()))
+    options = pacsv.WriteOptions(quoting_style="needed", include_header=False)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        # Arrow quotes every header name; the header is written plainly, like the rows.
+        csv.writer(handle, lineterminator="\n").writerow(table.column_names)
+    with open(path, "ab") as handle:
+        pacsv.write_csv(table, handle, write_options=options)
 
 
 # --- drivers -------------------------------------------------------------------------------
