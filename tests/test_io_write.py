@@ -258,3 +258,14 @@ def test_no_events_and_unlocated_events_still_write(tmp_path, suffix):
     else:
         back = pyogrio.read_dataframe(path)
     assert back["location"].tolist() == ["Dumayr"]
+
+
+def test_gpkg_aggregates_with_unit_polygons_are_a_spatial_layer(data_dir, events, tmp_path):
+    units = gpd.read_file(data_dir / "boundaries" / "syr_adm1_governorates.geojson").head(3)
+    aggregates = gpd.GeoDataFrame(
+        {"adm1_pcode": units["adm1_pcode"], "events": [3, 2, 1]}, geometry=units.geometry
+    )
+    path = write_events(events, tmp_path / "events.gpkg", aggregates=aggregates)
+    assert dict(pyogrio.list_layers(path))["aggregates"] == "MultiPolygon"
+    back = pyogrio.read_dataframe(path, layer="aggregates")
+    assert back["events"].tolist() == [3, 2, 1] and back.crs.to_epsg() == 4326

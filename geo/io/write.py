@@ -163,8 +163,11 @@ def _date_text(value: object) -> str | None:
 # --- frames ready for writing ------------------------------------------------------------
 
 
-def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A GeoDataFrame in EPSG:4326; Points from latitude/longitude where no geometry."""
+def _geo_frame(events: pd.DataFrame, *, coordinates: bool = True) -> gpd.GeoDataFrame:
+    """A GeoDataFrame in EPSG:4326; Points from latitude/longitude where no geometry.
+
+    With ``coordinates``, latitude/longitude are filled from the geometry where missing.
+    """
     if isinstance(events, gpd.GeoDataFrame) and events.geometry.name in events:
         frame = events.copy()
         if frame.crs is None:
@@ -186,18 +189,15 @@ def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
     # latitude/longitude always describe the geometry (an area's representative point).
     shapes = frame.geometry.to_numpy(object)
     present = ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
-    if present.any():
+    if coordinates and present.any():
         anchor = shapely.point_on_surface(shapes[present])
         for name, values in (
             ("latitude", shapely.get_y(anchor)),
             ("longitude", shapely.get_x(anchor)),
         ):
-            current = pd.to_numeric(frame.get(name), errors="coerce")
-            column = (
-                np.full(len(frame), np.nan)
-                if current is None
-                else current.to_numpy(float, copy=True)
-            )
+            column = np.full(len(frame), np.nan)
+            if name in frame:
+                column = pd.to_numeric(frame[name], errors="coerce").to_numpy(float, copy=True)
             column[present] = np.where(np.isnan(column[present]), values, column[present])
             frame[name] = column
     return frame.reset_index(drop=True)
@@ -336,13 +336,18 @@ def _write_gpkg(
         for name, table in (("unresolved", unresolved), ("aggregates", aggregates)):
             if table is None:
                 continue
-            table = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
+            spatial = isinstance(table, gpd.GeoDataFrame) and table.geometry.notna().any()
+            if spatial:  # e.g. choropleth units: a polygon layer
+                table = _geo_frame(table, coordinates=False)
+            else:
+                table = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
             pyogrio.write_dataframe(
                 _plain_columns(table, dates_as_text=False),
                 tmp,
                 driver="GPKG",
                 layer=name,
                 append=True,
+                promote_to_multi=True if spatial else None,
             )
 
 
