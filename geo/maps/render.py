@@ -142,7 +142,8 @@ def render_map(
     engine = EventLayer(payload.b64, spec)
     m.add_child(engine)
     for code, name in enumerate(payload.spec["types"]):
-        m.add_child(EventTypeLayer(engine, code, name=name, show=True))
+        # Leaflet's layer control shows names as HTML: the type (source text) is escaped
+        m.add_child(EventTypeLayer(engine, code, name=html.escape(name), show=True))
     if layers is not None:
         for n in sorted(layers.levels):
             m.add_child(
