@@ -121,7 +121,7 @@ def render_map(
     if title:
         m.get_root().title = html.escape(title)
     if tiles:
-        folium.TileLayer(tiles, name=str(tiles), overlay=False, control=True).add_to(m)
+        folium.TileLayer(tiles, name=html.escape(str(tiles)), overlay=False, control=True).add_to(m)
 
     credits = [c for c in (layers.attribution if layers else None, attribution) if c]
     spec = dict(payload.spec)
