@@ -203,3 +203,44 @@ def test_clusters_count_the_events_of_the_time_window(tmp_path, browser, data_di
     assert page.evaluate("GeoEvents.get().map.getZoom()") == zoom
     assert errors == []
     page.close()
+
+
+def test_hover_shows_the_event_under_the_pointer(browser, ucdp_html, ucdp):
+    page, _, errors = _open(browser, ucdp_html)
+    event = ucdp.iloc[0]
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = GeoEvents.get().map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [event.geometry.y, event.geometry.x],
+    )
+    page.mouse.move(x, y)
+    tip = page.locator(".geo-hover")
+    tip.wait_for(timeout=5_000)
+    same_place = ucdp[ucdp.geometry == event.geometry]
+    summaries = {
+        f"{row.event_type} · {row.date_start:%Y-%m-%d} · {row.location}"
+        for row in same_place.itertuples()
+    }
+    assert any(tip.inner_text().startswith(s) for s in summaries), tip.inner_text()
+    assert page.evaluate("GeoEvents.get().container.style.cursor") == "pointer"
+    assert errors == []
+    page.close()
+
+
+def test_dragging_across_the_histogram_selects_dates(browser, ucdp_html, ucdp):
+    page, _, errors = _open(browser, ucdp_html)
+    box = page.locator(".geo-hist").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.25, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.up()
+    state = page.evaluate("GeoEvents.get().state()")
+    first, last = ucdp["date_start"].min(), ucdp["date_end"].max()
+    span = (last - first).days
+    assert abs((pd.Timestamp(state["from"]) - first).days - span * 0.25) <= 2
+    assert abs((pd.Timestamp(state["to"]) - first).days - span * 0.5) <= 2
+    assert _visible(page) == set(ucdp[_in_window(ucdp, state["from"], state["to"])]["event_id"])
+    assert page.input_value(".geo-from") == state["from"]
+    assert errors == []
+    page.close()
