@@ -244,3 +244,13 @@ def test_dragging_across_the_histogram_selects_dates(browser, ucdp_html, ucdp):
     assert page.input_value(".geo-from") == state["from"]
     assert errors == []
     page.close()
+
+
+def test_a_map_with_nothing_to_draw_still_works(tmp_path, browser, data_dir, ucdp):
+    events = ucdp.iloc[:0]
+    fmap = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    page, requests, errors = _open(browser, save_map(fmap, tmp_path / "empty.html"))
+    assert page.get_attribute(".geo-map", "data-geo-visible") == "0"
+    assert page.locator(".geo-count").inner_text() == "0 of 0 events"
+    assert errors == []
+    page.close()
