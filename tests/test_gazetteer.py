@@ -13,7 +13,8 @@ DUMAYR = (33.64389, 36.69376)
 
 @pytest.fixture(scope="module")
 def gazetteer(data_dir, tmp_path_factory) -> Gazetteer:
-    return Gazetteer.from_data_dir(data_dir, cache_dir=tmp_path_factory.mktemp("gaz-cache"))
+    # One cache per test session: the first module builds the index, the others load it.
+    return Gazetteer.from_data_dir(data_dir, cache_dir=tmp_path_factory.getbasetemp() / "gaz-cache")
 
 
 @pytest.mark.parametrize(
@@ -110,19 +111,44 @@ def test_admin_hint_picks_the_same_name_place_in_that_governorate(gazetteer):
         assert all(c.adm1_pcode == pcode for c in hinted.candidates)
 
 
-def test_same_name_villages_without_a_hint_are_ambiguous_not_guessed(gazetteer):
-    # Find a name several equally unimportant villages share, straight from the index.
-    names = gazetteer.names[gazetteer.names["primary"]]
-    counts = names.groupby("key")["entry"].nunique()
-    shared = counts[counts >= 3].index
-    probe = next(
-        k
-        for k in shared
-        if (
-            gazetteer.entries.loc[names.loc[names["key"] == k, "entry"], "feature_code"] == "P.PPL"
-        ).all()
-    )
-    result = gazetteer.resolve(probe)
+def test_same_name_villages_in_different_governorates_are_ambiguous_not_guessed(gazetteer):
+    # Sayda is a village in Daraa and another in Quneitra: nothing says which.
+    result = gazetteer.resolve("Sayda")
     assert result.status == "ambiguous"
-    assert result.n_candidates >= 2
-    assert len(result.candidates) >= 2
+    assert result.geometry is None
+    assert {c.adm1_pcode for c in result.candidates} >= {"SY12", "SY14"}
+    assert "hint" in result.reason
+    # The governorate the source names settles it.
+    hinted = gazetteer.resolve("Sayda", admin1="Dar'a")
+    assert hinted.status == "resolved" and hinted.adm_pcodes[0] == "SY12"
+    assert hinted.precision == "point"
+
+
+def test_same_name_villages_in_one_governorate_give_that_governorate(gazetteer):
+    # Two villages called Ibbin, both in Aleppo: the event is in Aleppo, no more.
+    result = gazetteer.resolve("Ibbin")
+    assert result.status == "resolved"
+    assert result.precision == "adm1" and result.adm_pcodes[0] == "SY02"
+    assert result.geometry.geom_type in ("Polygon", "MultiPolygon")
+    assert result.n_candidates == 2 and "all in this admin unit" in result.reason
+
+
+def test_unknown_name_with_a_district_hint_falls_back_to_the_district(gazetteer):
+    result = gazetteer.resolve("Qwxzv village", admin1="Aleppo", admin2="Afrin")
+    assert result.status == "resolved"
+    assert result.precision == "adm2" and result.adm_pcodes[1] == "SY0203"
+    assert "admin unit the source names" in result.reason
+
+
+def test_hints_reject_a_same_name_place_in_another_governorate(gazetteer):
+    # "Basira" is also an alternate name of Kur Muman (Aleppo); with a Deir ez-Zor hint the
+    # answer must be in Deir ez-Zor.
+    result = gazetteer.resolve("Basira", admin1="Deir-ez-Zor")
+    assert result.status == "resolved"
+    assert result.adm_pcodes[0] == "SY09"
+
+
+def test_subdistrict_name_gives_its_seat_town(gazetteer):
+    result = gazetteer.resolve("Tal Tamer", admin1="Al Hasakeh")
+    assert result.precision == "point"
+    assert (result.latitude, result.longitude) == pytest.approx((36.65, 40.37), abs=0.05)

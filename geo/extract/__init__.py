@@ -8,10 +8,19 @@ Public API: :func:`extract_events`, :func:`extract_file`, :func:`find_toponyms` 
 
 from geo.extract.dates import DateMention, TimeMention, find_dates, find_times, parse_published
 from geo.extract.document import Document, Sentence, html_to_text, make_document, read_document
+from geo.extract.events import EVIDENCE_COLUMNS, events_from_document, extract_events, extract_file
 from geo.extract.fields import Mention, find_actors, find_event_cues, find_fatalities
+from geo.extract.toponyms import ROLES, Toponym, find_toponyms
 
 __all__ = [
+    "EVIDENCE_COLUMNS",
+    "ROLES",
     "DateMention",
+    "Toponym",
+    "events_from_document",
+    "extract_events",
+    "extract_file",
+    "find_toponyms",
     "Document",
     "Mention",
     "Sentence",

@@ -30,6 +30,10 @@ def _phrase_pattern(items: list[str], *, escape: bool) -> str:
     return body.replace(r"\ ", r"\s+") if escape else body.replace(" ", r"\s+")
 
 
+def _phrases(items: list[str]) -> frozenset[str]:
+    return frozenset(" ".join(i.lower().split()) for i in items)
+
+
 @dataclass(frozen=True)
 class CueLists:
     """Compiled cue lists; see ``data/extract/cues.json`` for what each one is for."""
@@ -45,16 +49,22 @@ class CueLists:
     assoc_before: re.Pattern
     person_titles: frozenset[str]
     function_words: frozenset[str]
-    place_head_before: re.Pattern
     place_head_before_body: str  # the same words as an alternation, unanchored
     place_head_after: re.Pattern
-    locative_before: re.Pattern
-    relational_before: re.Pattern
-    area_before: re.Pattern
+    # (role, phrases) in priority order, matched on the words right before a place.
+    role_phrases: tuple[tuple[str, frozenset[str]], ...]
     time_words: re.Pattern
     demonyms: dict[str, str]
     countries: dict[str, str]
+    country_codes: dict[str, str]  # country name -> ISO 3166-1 alpha-2
     fatality_nouns: frozenset[str]
+    # Substrings a line must contain for the matching pattern to be tried there.
+    event_triggers: tuple[str, ...] = ()
+    actor_triggers: tuple[str, ...] = ()  # case-sensitive: organisation heads, group names
+    actor_names: tuple[str, ...] = ()  # case-sensitive: the known group names
+    force_triggers: tuple[str, ...] = ()
+    place_head_triggers: tuple[str, ...] = ()
+    time_word_triggers: tuple[str, ...] = ()
 
 
 def _load(path: Path) -> CueLists:
@@ -73,8 +83,6 @@ def _load(path: Path) -> CueLists:
         f"(?P<{name}>{_alternation(cues, escape=False)})" for name, cues in categories.items()
     )
     ignore = re.IGNORECASE
-    # Cues that must end right before a place (optionally "the "), matched on the text before it.
-    tail = r")\s+(?:the\s+)?$"
     return CueLists(
         boilerplate_line=re.compile(
             _alternation(words("boilerplate_line", "patterns"), escape=False), ignore
@@ -99,30 +107,30 @@ def _load(path: Path) -> CueLists:
         ),
         person_titles=frozenset(words("person_titles")),
         function_words=frozenset(w.lower() for w in words("function_words")),
-        place_head_before=re.compile(
-            rf"\b(?:{_phrase_pattern(raw['place_heads']['before'], escape=True)}{tail}", ignore
-        ),
         place_head_before_body=_phrase_pattern(raw["place_heads"]["before"], escape=True),
         place_head_after=re.compile(
             rf"^\s+(?:{_phrase_pattern(raw['place_heads']['after'], escape=True)})\b", ignore
         ),
-        locative_before=re.compile(
-            rf"\b(?:{_phrase_pattern(words('locative_before'), escape=True)}{tail}", ignore
-        ),
-        relational_before=re.compile(
-            rf"(?:\b|^)(?:{_phrase_pattern(words('relational_before', 'patterns'), escape=False)}{tail}",
-            ignore,
-        ),
-        area_before=re.compile(
-            rf"\b(?:{_phrase_pattern(words('area_before', 'patterns'), escape=False)}{tail}",
-            ignore,
+        role_phrases=(
+            ("area", _phrases(words("area_before"))),
+            ("reference", _phrases(words("relational_before"))),
+            ("event", _phrases(raw["place_heads"]["before"])),
+            ("event", _phrases(words("locative_before"))),
         ),
         time_words=re.compile(
             rf"\b(?:{_phrase_pattern(words('time_words'), escape=True)})\b", ignore
         ),
         demonyms=dict(raw["demonyms"]["map"]),
         countries=dict(raw["countries"]["map"]),
+        country_codes=dict(raw["country_codes"]["map"]),
         fatality_nouns=frozenset(words("fatality_nouns")),
+        event_triggers=literal_prefixes([c for v in categories.values() for c in v])
+        + tuple(w.lower() for w in words("generic_event_nouns")),
+        actor_triggers=tuple(words("org_heads")) + tuple(raw["known_actors"]["names"]),
+        actor_names=tuple(raw["known_actors"]["names"]),
+        force_triggers=tuple(w.lower() for w in words("force_nouns")),
+        place_head_triggers=tuple(w.split()[0].lower() for w in raw["place_heads"]["before"]),
+        time_word_triggers=literal_prefixes(words("time_words")),
     )
 
 
@@ -130,3 +138,118 @@ def _load(path: Path) -> CueLists:
 def cue_lists(path: str | None = None) -> CueLists:
     """The compiled cue lists (from ``path`` or the project's ``data/extract/cues.json``)."""
     return _load(Path(path) if path else CUES_FILE)
+
+
+def literal_prefixes(patterns: list[str]) -> tuple[str, ...]:
+    """The literal lower-case start of each regex pattern ("air ?strikes?" -> "air"), used
+    to skip text that cannot match before running the pattern."""
+    out = set()
+    for pattern in patterns:
+        prefix = ""
+        for ch in pattern:
+            if ch.isalnum() or ch in " -":
+                prefix += ch
+                continue
+            if ch in "?*" and prefix:
+                prefix = prefix[:-1]  # the optional letter may be absent
+            break
+        # "(a|b)" or a class at the start leaves "": every line is then tried.
+        out.add(prefix.strip().lower())
+    return tuple(sorted(out))
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@lru_cache(maxsize=4)
+def _lowered(text: str) -> str:
+    # ASCII only, so offsets stay those of the text.
+    return text.translate(_ASCII_LOWER)
+
+
+def windows(
+    text: str, start: int, end: int, triggers: tuple[str, ...], *, case_sensitive: bool = False
+) -> list[tuple[int, int]]:
+    """The lines of ``text[start:end]`` that contain one of ``triggers`` (substrings,
+    lower-case unless ``case_sensitive``).
+
+    Regular expressions with many alternatives are slow to try at every position; the
+    finders run them only on these lines. An empty trigger selects the whole window.
+    """
+    if "" in triggers:
+        return [(start, end)]
+    haystack = text if case_sensitive else _lowered(text)
+    lines: dict[int, int] = {}
+    for trigger in triggers:
+        position = haystack.find(trigger, start, end)
+        while position >= 0:
+            line_start = max(start, haystack.rfind("\n", 0, position) + 1)
+            line_end = haystack.find("\n", position, end)
+            line_end = end if line_end < 0 else line_end
+            lines[line_start] = line_end
+            position = haystack.find(trigger, line_end, end)
+    return sorted(lines.items())
+
+
+_WORD_RUN = re.compile(r"[^\W_]+")
+
+
+class _WordStarts:
+    """Start offsets of the words of a text, by their first three lower-case letters."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = _lowered(text)
+        self.heads: dict[str, list[int]] = {}
+        self.digits: list[int] = []
+        for match in _WORD_RUN.finditer(self.lowered):
+            word = match.group()
+            if word[0].isdigit():
+                self.digits.append(match.start())
+            else:
+                self.heads.setdefault(word[:3], []).append(match.start())
+
+
+@lru_cache(maxsize=4)
+def _word_starts(text: str) -> _WordStarts:
+    return _WordStarts(text)
+
+
+@lru_cache(maxsize=64)
+def _keyed(triggers: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(head key, lower-case trigger, trigger) for each trigger."""
+    out = []
+    for trigger in triggers:
+        first = _WORD_RUN.match(trigger.lower())
+        if first:
+            out.append((first.group()[:3], trigger.lower(), trigger))
+    return tuple(out)
+
+
+def word_starts(
+    text: str,
+    triggers: tuple[str, ...],
+    start: int = 0,
+    end: int | None = None,
+    *,
+    case_sensitive: bool = False,
+    digits: bool = False,
+) -> list[int]:
+    """Offsets in ``text[start:end]`` where a word begins that starts with one of
+    ``triggers`` (and, with ``digits``, where a number begins), in order.
+
+    Finders try their patterns (``pattern.match``) only at these offsets: a regular
+    expression with many alternatives is slow to try at every position.
+    """
+    end = len(text) if end is None else end
+    index = _word_starts(text)
+    found: set[int] = set()
+    if digits:
+        found.update(p for p in index.digits if start <= p < end)
+    source = text if case_sensitive else index.lowered
+    for key, lowered, trigger in _keyed(triggers):
+        wanted = trigger if case_sensitive else lowered
+        for position in index.heads.get(key, ()):
+            if start <= position < end and source.startswith(wanted, position):
+                found.add(position)
+    return sorted(found)

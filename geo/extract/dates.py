@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from geo.extract.cues import cue_lists, word_starts
 from geo.report import InputError
 
 _MONTHS = {
@@ -59,6 +60,15 @@ _SMALL_NUMBERS = {
     "seven": 7,
     "ten": 10,
 }
+_ABSOLUTE_TRIGGERS = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    "in", "since", "by", "during", "until", "of", "before", "after",
+)  # fmt: skip
+_RELATIVE_TRIGGERS = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "last", "this", "next", "since", "on", "late", "early", "today", "yesterday", "tonight",
+    "the", "past", "previous", "earlier", "later", "so", *_SMALL_NUMBERS,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -275,12 +285,24 @@ def find_dates(
     published_date = parse_published(published) if published is not None else None
     reference = reference or published_date
     found: list[DateMention] = []
-    for match in _ABSOLUTE.finditer(text):
-        mention = _absolute(match, reference)
-        if mention is not None:
-            found.append(mention)
+    end = len(text)
+    resume = 0
+    for position in word_starts(text, _ABSOLUTE_TRIGGERS, digits=True):
+        match = _ABSOLUTE.match(text, position, end) if position >= resume else None
+        if match:
+            resume = match.end()
+            mention = _absolute(match, reference)
+            if mention is not None:
+                found.append(mention)
     taken = [(m.start, m.end) for m in found]
-    for match in _RELATIVE.finditer(text):
+    relative = []
+    resume = 0
+    for position in word_starts(text, _RELATIVE_TRIGGERS, digits=True):
+        match = _RELATIVE.match(text, position, end) if position >= resume else None
+        if match:
+            resume = match.end()
+            relative.append(match)
+    for match in relative:
         mention = _relative(match, published_date)
         if any(s < mention.end and mention.start < e for s, e in taken):
             continue
@@ -312,21 +334,31 @@ def _clock_value(hour: int, minute: int, ampm: str | None) -> str | None:
 
 def find_times(text: str) -> list[TimeMention]:
     """Stated times of day: clock times ("03:00", "3:30 p.m.", "10 am") and phrases ("at dawn")."""
-    from geo.extract.cues import cue_lists
-
     found: list[TimeMention] = []
-    for match in _CLOCK.finditer(text):
+    end = len(text)
+    numbers = word_starts(text, (), digits=True)
+    clocks = [m for p in numbers if (m := _CLOCK.match(text, p, end))]
+    hours = [m for p in numbers if (m := _HOUR_ONLY.match(text, p, end))]
+    cues = cue_lists()
+    words: list[re.Match] = []
+    for p in word_starts(text, cues.time_word_triggers):
+        if words and p < words[-1].end():
+            continue
+        m = cues.time_words.match(text, p, end)
+        if m:
+            words.append(m)
+    for match in clocks:
         value = _clock_value(int(match["h"]), int(match["m"]), match["ampm"])
         if value is not None:
             found.append(TimeMention(match.start(), match.end(), match.group(), value))
-    for match in _HOUR_ONLY.finditer(text):
+    for match in hours:
         if any(t.start <= match.start() < t.end for t in found):
             continue
         value = _clock_value(int(match["h"]), 0, match["ampm"])
         if value is not None:
             found.append(TimeMention(match.start(), match.end(), match.group(), value))
-    for match in cue_lists().time_words.finditer(text):
+    for match in words:
         phrase = " ".join(match.group().lower().split())
-        value = phrase.removeprefix("at ").removeprefix("in the ")
+        value = phrase.removeprefix("at ").removeprefix("in the ").removesuffix(" hours")
         found.append(TimeMention(match.start(), match.end(), match.group(), value))
     return sorted(found, key=lambda t: t.start)

@@ -137,6 +137,9 @@ def html_to_text(markup: str) -> tuple[str, str | None, str | None]:
     return text, title, published
 
 
+_NOTICE_TRIGGERS = ("copyright", "\u00a9", "reserved", "terms of", "privacy", "cookie")
+
+
 def _boilerplate_ranges(text: str) -> list[tuple[int, int]]:
     """Lines that are site furniture (share bars, "Continue Reading", copyright notices)."""
     cues = cue_lists()
@@ -147,7 +150,10 @@ def _boilerplate_ranges(text: str) -> list[tuple[int, int]]:
         line = match.group().strip()
         if not line:
             continue
-        if whole_line.fullmatch(line) or anywhere.search(line):
+        lowered = line.lower()
+        if (len(line) < 120 and whole_line.fullmatch(line)) or (
+            any(t in lowered for t in _NOTICE_TRIGGERS) and anywhere.search(line)
+        ):
             ranges.append((match.start(), match.end()))
     return ranges
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.extract.cues import cue_lists
+from geo.extract.cues import cue_lists, windows, word_starts
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,20 @@ def find_event_cues(text: str, start: int = 0, end: int | None = None) -> list[M
     or None for a generic noun ("incident", "operation") that refers back to an event."""
     cues = cue_lists()
     end = len(text) if end is None else end
-    found = [
-        Mention(m.start(), m.end(), m.group(), m.lastgroup)
-        for m in cues.event_types.finditer(text, start, end)
-    ]
-    for m in cues.generic_events.finditer(text, start, end):
-        if not any(f.start < m.end() and m.start() < f.end for f in found):
+    found: list[Mention] = []
+    resume = start
+    for position in word_starts(text, cues.event_triggers, start, end):
+        if position < resume:
+            continue
+        m = cues.event_types.match(text, position, end)
+        if m:
+            found.append(Mention(m.start(), m.end(), m.group(), m.lastgroup))
+            resume = m.end()
+            continue
+        m = cues.generic_events.match(text, position, end)
+        if m:
             found.append(Mention(m.start(), m.end(), m.group(), None))
+            resume = m.end()
     return sorted(found, key=lambda f: f.start)
 
 
@@ -103,9 +110,21 @@ def find_fatalities(text: str, start: int = 0, end: int | None = None) -> list[M
     killed", "the death of Khaled al-Masoud" (1), "kills an agent" (1), "death toll rose to
     40", "no casualties" (0). Vague amounts ("hundreds were killed") give no mention.
     """
-    nouns = cue_lists().fatality_nouns
     end = len(text) if end is None else end
     found: list[Mention] = []
+    for a, b in windows(text, start, end, _FATALITY_TRIGGERS):
+        _fatalities_in(text, a, b, found)
+    return sorted(found, key=lambda f: f.start)
+
+
+_FATALITY_TRIGGERS = (
+    "kill", "dead", "died", "slain", "slew", "death", "casualt", "perish", "lost their",
+    "no one", "nobody",
+)  # fmt: skip
+
+
+def _fatalities_in(text: str, start: int, end: int, found: list[Mention]) -> None:
+    nouns = cue_lists().fatality_nouns
 
     def add(s: int, e: int, count: int) -> None:
         if not any(f.start < e and s < f.end for f in found):
@@ -139,7 +158,6 @@ def find_fatalities(text: str, start: int = 0, end: int | None = None) -> list[M
         add(m.start(), m.end(), 1)
     for m in _NONE_KILLED.finditer(text, start, end):
         add(m.start(), m.end(), 0)
-    return sorted(found, key=lambda f: f.start)
 
 
 _CAP_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'-]*|al-[A-Z][\w’'-]*)"
@@ -149,6 +167,22 @@ _ORG_RUN = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
+def _nation_names() -> tuple[str, ...]:
+    cues = cue_lists()
+    return tuple(sorted({*cues.demonyms, *cues.countries}))
+
+
+@lru_cache(maxsize=1)
+def _forces_pattern() -> re.Pattern:
+    cues = cue_lists()
+    nations = sorted({*cues.demonyms, *cues.countries}, key=len, reverse=True)
+    nation = "|".join(re.escape(n) for n in nations)
+    return re.compile(
+        rf"(?<![\w.])(?:{nation})(?:[’']s)?\s+(?:[a-z]+\s+)?(?:{cues.force_nouns.pattern})"
+    )
+
+
 def find_actors(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
     """Actor phrases in ``text[start:end]``: organisation names ("Syrian Free Army (SFA)"),
     known armed groups ("Islamic State"), and a country or demonym with a force noun
@@ -156,14 +190,17 @@ def find_actors(text: str, start: int = 0, end: int | None = None) -> list[Menti
     cues = cue_lists()
     end = len(text) if end is None else end
     found: list[Mention] = []
-    nations = sorted({*cues.demonyms, *cues.countries}, key=len, reverse=True)
-    nation = "|".join(re.escape(n) for n in nations)
-    forces = re.compile(
-        rf"(?<![\w.])(?:{nation})(?:[’']s)?\s+(?:[a-z]+\s+)?(?:{cues.force_nouns.pattern})"
-    )
-    for m in forces.finditer(text, start, end):
-        found.append(Mention(m.start(), m.end(), m.group(), m.group()))
-    for m in _ORG_RUN.finditer(text, start, end):
+    forces = _forces_pattern()
+    for position in word_starts(text, _nation_names(), start, end, case_sensitive=True):
+        m = forces.match(text, position, end)
+        if m:
+            found.append(Mention(m.start(), m.end(), m.group(), m.group()))
+    org_runs = [
+        m
+        for a, b in windows(text, start, end, cues.actor_triggers, case_sensitive=True)
+        for m in _ORG_RUN.finditer(text, a, b)
+    ]
+    for m in org_runs:
         tokens = re.findall(r"[\w.’'-]+", m.group())
         words = [t.rstrip(".") for t in tokens]
         head_at = [i for i, w in enumerate(words) if w in cues.org_heads]
@@ -182,7 +219,12 @@ def find_actors(text: str, start: int = 0, end: int | None = None) -> list[Menti
             continue
         found = [f for f in found if not (s <= f.start and f.end <= m.end())]
         found.append(Mention(s, m.end(), phrase, phrase))
-    for m in cues.known_actors.finditer(text, start, end):
+    known = [
+        m
+        for position in word_starts(text, cues.actor_names, start, end, case_sensitive=True)
+        if (m := cues.known_actors.match(text, position, end))
+    ]
+    for m in known:
         if any(f.start <= m.start() and m.end() <= f.end for f in found):
             continue
         found.append(Mention(m.start(), m.end(), m.group(), m.group()))

@@ -19,12 +19,15 @@ name in the index, plus country names and demonyms from the project's cue lists
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.extract.cues import cue_lists
+import shapely
+
+from geo.extract.cues import cue_lists, word_starts
 from geo.extract.document import Document, Sentence, make_document
 from geo.gazetteer import Gazetteer, Resolution, name_key
 
@@ -36,6 +39,9 @@ MAX_TOKENS = 6
 # Importance (geo.gazetteer scale) from which a bare mention counts as a place: district
 # seats and larger towns (PPLA2 = 4) and up; villages need a cue.
 IMPORTANT = 4.0
+
+# A place named beside another picks, among its same-name candidates, one this close to it.
+CONTEXT_KM = 40.0
 
 _MARK = "'’ʿʾ‘`"
 _LETTERS = r"[^\W\d_\u0640]"
@@ -55,13 +61,15 @@ _CALENDAR = frozenset(
      "january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"}
 )  # fmt: skip
-_MODIFIER = r"(?:(?:(?:north|south)(?:east|west)?|east|west|central)(?:ern)?\s+|rural\s+|greater\s+)?"
-_ANY_PREPOSITION = re.compile(
-    r"\b(?:in|at|near|of|from|to|into|toward|towards|across|throughout|around|outside|inside|"
-    rf"between|via|on|by|for|with|over|under|against|through)\s+(?:the\s+)?{_MODIFIER}$",
+_PREPOSITIONS = frozenset(
+    {"in", "at", "near", "of", "from", "to", "into", "toward", "towards", "across",
+     "throughout", "around", "outside", "inside", "between", "via", "on", "by", "for", "with",
+     "over", "under", "against", "through"}
+)  # fmt: skip
+_ADMIN_HEAD_AFTER = re.compile(
+    r"\s+(province|governorate|district|sub-?district|military airport|airport|air base|camp)\b",
     re.IGNORECASE,
 )
-_MODIFIER_END = re.compile(rf"\s+{_MODIFIER}$", re.IGNORECASE)
 _BASED_AFTER = re.compile(r"^-(?:based|backed|led|held|controlled|allied)\b", re.IGNORECASE)
 
 
@@ -180,10 +188,17 @@ def _previous_token(text: str, start: int, floor: int) -> str | None:
     return match.group() if match else None
 
 
-def _scan_sentence(text: str, sentence: Sentence, index: _ScanIndex) -> list[_Candidate]:
+def _scan_sentence(
+    text: str,
+    sentence: Sentence,
+    index: _ScanIndex,
+    actors: list[tuple[int, int]],
+    discovered: list[re.Match],
+) -> list[_Candidate]:
+    """Candidates of one sentence; ``actors`` are the spans of known group names and
+    ``discovered`` the place-word phrases of the whole text."""
     cues = cue_lists()
     shouting = sentence.text.isupper()
-    actors = [m.span() for m in cues.known_actors.finditer(text, sentence.start, sentence.end)]
     found: list[_Candidate] = []
     limit = sentence.end
     resume = sentence.start
@@ -252,15 +267,15 @@ def _scan_sentence(text: str, sentence: Sentence, index: _ScanIndex) -> list[_Ca
         found.append(_Candidate(s, e, query, name_key(query), kind, sentence, None, None, 9))
     # Names the index lacks in this spelling, after a place word: "the villages of Foua
     # and Kfraya", "the town of Dmeir" (resolved by the gazetteer's fuzzy stages).
-    for match in _discovery_pattern().finditer(text, sentence.start, sentence.end):
+    for match in discovered:
+        if not sentence.start <= match.start() < sentence.end:
+            continue
         for run in _CAP_RUN.finditer(match.group("names")):
             s, e = match.start("names") + run.start(), match.start("names") + run.end()
             if any(c.start < e and s < c.end for c in found):
                 continue
             query = text[s:e]
-            found.append(
-                _Candidate(s, e, query, name_key(query), "found", sentence, None, None, 1)
-            )
+            found.append(_Candidate(s, e, query, name_key(query), "found", sentence, None, None, 1))
     return sorted(found, key=lambda c: c.start)
 
 
@@ -305,7 +320,7 @@ def _glued_to_name(candidate: _Candidate, title_case: bool) -> bool:
             and word not in _CALENDAR
             and prev not in cues.demonyms
             and prev not in cues.countries
-            and not cues.place_head_before.search(prev + " ")
+            and word not in cues.role_phrases[2][1]
         ):
             return True
     if nxt is not None and nxt[:1].isupper():
@@ -321,9 +336,22 @@ def _glued_to_name(candidate: _Candidate, title_case: bool) -> bool:
     return False
 
 
-def _role(
-    text: str, candidate: _Candidate, previous: Toponym | None
-) -> tuple[str, str | None]:
+_CLAUSE_BREAK = re.compile(r"[,;:()\"“”—]")
+_WORD_BEFORE = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_SKIPPED_BEFORE = _DIRECTIONS | {"the"}
+
+
+def _words_before(before: str) -> list[str]:
+    """Lower-case words of the clause right before a name, without a trailing "the" or
+    direction ("in the northern" -> ["in"])."""
+    clause = _CLAUSE_BREAK.split(before)[-1].lower()
+    words = _WORD_BEFORE.findall(clause)
+    while words and words[-1] in _SKIPPED_BEFORE:
+        words.pop()
+    return words
+
+
+def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[str, str | None]:
     """(role, cue) from the words around the name (``previous``: the place named just
     before in the same sentence)."""
     cues = cue_lists()
@@ -341,35 +369,74 @@ def _role(
         # "Kfraya in Idlib", "Dumayr, Rif Dimashq": the second place contains the first.
         if re.fullmatch(r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?", gap, re.IGNORECASE):
             return "reference", gap.strip() or ","
-    stripped = _MODIFIER_END.sub(" ", before)
-    for role, pattern in (
-        ("area", cues.area_before),
-        ("reference", cues.relational_before),
-        ("event", cues.place_head_before),
-        ("event", cues.locative_before),
-    ):
-        match = pattern.search(stripped) or pattern.search(before)
-        if match:
-            cue = " ".join(match.group().split())
-            if role == "reference" and cue.lower() in ("of", "with", "and"):
-                continue
-            return role, cue
+    words = _words_before(before)
+    for role, phrases in cues.role_phrases:
+        for n in range(min(4, len(words)), 0, -1):
+            phrase = " ".join(words[-n:])
+            if phrase in phrases:
+                return role, phrase
     head = cues.place_head_after.match(after)
     if head:
         return "event", head.group().strip()
     return "reference", None
 
 
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
 def _resolve(gazetteer: Gazetteer, candidate: _Candidate) -> Resolution:
     resolution = gazetteer.resolve(candidate.query)
     if candidate.kind in ("country", "demonym") and resolution.precision != "country":
-        # A country outside the gazetteer's coverage must not snap to a look-alike village.
-        return Resolution(
-            query=candidate.query,
-            status="unresolved",
-            reason=f"{candidate.query!r} is a country the gazetteer does not cover",
-        )
+        # A country must not snap to a look-alike village ("Turkey" -> "Turaykiyah").
+        return _country(gazetteer, candidate.query)
     return resolution
+
+
+_COUNTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _country(gazetteer: Gazetteer, name: str) -> Resolution:
+    """A country drawn from the gazetteer's own admin units (OCHA P-codes start with the
+    ISO alpha-2 code), for a gazetteer that has no country entries.
+
+    Adapter until :class:`geo.gazetteer.Gazetteer` resolves country names itself.
+    """
+    code = cue_lists().country_codes.get(name)
+    known = _COUNTRIES.setdefault(gazetteer, {})
+    if code not in known:
+        entries = gazetteer.entries
+        units = entries.index[
+            (entries["kind"] == "adm1") & entries["pcode"].str.startswith(code or "?")
+        ]
+        shapes = [gazetteer.area_geometry(int(i)) for i in units] if code else []
+        shapes = [s for s in shapes if s is not None]
+        known[code] = shapely.union_all(shapes) if shapes else None
+    shape = known[code]
+    if shape is None:
+        return Resolution(
+            query=name,
+            status="unresolved",
+            reason=f"{name!r} is a country the gazetteer does not cover",
+        )
+    point = shape.representative_point()
+    return Resolution(
+        query=name,
+        status="resolved",
+        latitude=point.y,
+        longitude=point.x,
+        geometry=shape,
+        precision="country",
+        method="area",
+        matched_name=name,
+        source="boundaries",
+        source_id=code,
+        score=100.0,
+        n_candidates=1,
+    )
 
 
 def find_toponyms(
@@ -393,10 +460,22 @@ def find_toponyms(
     doc = text if isinstance(text, Document) else make_document(text)
     index = _scan_index(gazetteer)
     raw = doc.text
+    cues = cue_lists()
+    end = len(raw)
+    actors = [
+        m.span()
+        for position in word_starts(raw, cues.actor_names, 0, end, case_sensitive=True)
+        if (m := cues.known_actors.match(raw, position, end))
+    ]
+    discovered = [
+        m
+        for position in word_starts(raw, cues.place_head_triggers, 0, end)
+        if (m := _discovery_pattern().match(raw, position, end))
+    ]
     candidates: list[tuple[_Candidate, bool]] = []
     for sentence in doc.sentences:
         title_case = _title_case(sentence)
-        for candidate in _scan_sentence(raw, sentence, index):
+        for candidate in _scan_sentence(raw, sentence, index, actors, discovered):
             candidates.append((candidate, title_case))
 
     # People and organisations: a name glued to one is not a place anywhere in the text.
@@ -412,10 +491,12 @@ def find_toponyms(
         before = raw[max(candidate.sentence.start, candidate.start - 60) : candidate.start]
         after = raw[candidate.end : candidate.sentence.end]
         cues = cue_lists()
-        return bool(
-            _ANY_PREPOSITION.search(before)
-            or cues.place_head_before.search(before)
-            or cues.place_head_after.match(after)
+        words = _words_before(before)
+        if words and words[-1] in _PREPOSITIONS:
+            return True
+        heads = cues.role_phrases[2][1]
+        return any(" ".join(words[-n:]) in heads for n in (1, 2, 3)) or bool(
+            cues.place_head_after.match(after)
         )
 
     evidenced = {c.key for c, _ in kept if evident(c)}
@@ -427,25 +508,49 @@ def find_toponyms(
             evidenced.add(b[0].key)
     accepted = [c for c, _ in ordered if c.key in evidenced]
 
+    # "Idlib province", "Dumayr town": the descriptor after the name tells the gazetteer
+    # which feature is meant (the governorate, not the city).
+    for candidate in accepted:
+        if candidate.kind in ("name", "found"):
+            head = _ADMIN_HEAD_AFTER.match(raw, candidate.end, candidate.sentence.end)
+            if head:
+                candidate.query = raw[candidate.start : candidate.end] + " " + head.group(1)
     resolutions = [_resolve(gazetteer, c) for c in accepted]
     # Ambiguous names: let another place named in the same sentence (then the text) choose,
-    # through the gazetteer's own context ranking ("Kfraya, Idlib").
+    # through the gazetteer's own context ranking ("Kfraya, Foua"); towns before units.
+    # One name keeps one sense through the text.
+    settled: dict[str, Resolution] = {}
     for i, (candidate, resolution) in enumerate(zip(accepted, resolutions, strict=True)):
         if resolution.status != "ambiguous" or candidate.kind not in ("name", "found"):
             continue
+        if candidate.key in settled:
+            resolutions[i] = settled[candidate.key]
+            continue
         others = sorted(
             (
-                (other.sentence is not candidate.sentence, abs(other.start - candidate.start), other)
-                for other, r in zip(accepted, resolutions, strict=True)
-                if other is not candidate and r.status == "resolved" and other.kind == "name"
+                (
+                    other.sentence is not candidate.sentence,
+                    r.precision != "point",
+                    abs(other.start - candidate.start),
+                    j,
+                )
+                for j, (other, r) in enumerate(zip(accepted, resolutions, strict=True))
+                if other is not candidate
+                and r.status == "resolved"
+                and other.kind == "name"
                 and r.precision != "country"
             ),
-            key=lambda item: item[:2],
         )
-        for _, _, other in others[:3]:
-            context = gazetteer.resolve(f"{candidate.query}, {other.query}")
-            if context.status == "resolved" and not context.reason:
-                resolutions[i] = context
+        for *_, j in others[:3]:
+            anchor = resolutions[j]
+            context = gazetteer.resolve(f"{candidate.query}, {accepted[j].query}")
+            if (
+                context.status == "resolved"
+                and not context.reason
+                and _km(context.latitude, context.longitude, anchor.latitude, anchor.longitude)
+                <= CONTEXT_KM
+            ):
+                resolutions[i] = settled[candidate.key] = context
                 break
     # A discovered phrase must be a place the gazetteer knows (resolved or ambiguous).
     keep = [
@@ -459,7 +564,11 @@ def find_toponyms(
         role, cue = _role(raw, candidate, previous)
         if role != "reference" and resolution.status == "resolved":
             geometry = resolution.geometry
-            if geometry is not None and geometry.geom_type != "Point" and resolution.precision == "region":
+            if (
+                geometry is not None
+                and geometry.geom_type != "Point"
+                and resolution.precision == "region"
+            ):
                 role = "area"
         out.append(
             Toponym(

@@ -34,7 +34,13 @@ from geo.gazetteer.normalize import (
     skeleton_key,
     split_descriptors,
 )
-from geo.gazetteer.relative import Relative, offset_point, parse_relative
+from geo.gazetteer.relative import (
+    Relative,
+    modifier_variants,
+    offset_point,
+    parse_between,
+    parse_relative,
+)
 from geo.schema import TO_ACLED, TO_UCDP
 from geo.settings import PROJECT_DATA_DIR, resolve_data_dir, user_cache_dir
 
@@ -43,6 +49,10 @@ STATUSES: tuple[str, ...] = ("resolved", "ambiguous", "unresolved")
 # Fuzzy thresholds on fuzz.ratio of fold keys (0-100).
 FUZZY_CUTOFF = 86.0
 SKELETON_CUTOFF = 72.0
+# A fuzzy match is accepted alone at this score, or at the lower one when the row's admin
+# hints (or the other places in the text) agree with it; below, it is reported.
+FUZZY_ACCEPT = 90.0
+FUZZY_ACCEPT_SUPPORTED = 80.0
 # Candidates closer than this are one place (two sources, or a place and its centroid).
 SAME_PLACE_KM = 6.0
 # An importance lead this large (one tier: admin seat over village) decides between
@@ -52,7 +62,10 @@ IMPORTANCE_MARGIN = 0.9
 SCORE_MARGIN = 6.0
 # Other places named in the same text count as context within this distance.
 CONTEXT_KM = 40.0
-_AREA_KINDS = ("adm1", "adm2", "adm3", "region")
+_AREA_KINDS = ("adm1", "adm2", "adm3", "region", "country")
+# Hint tolerance: a candidate this close to the hinted unit still agrees with it (the
+# source's borders and ours differ).
+HINT_TOLERANCE_KM = 10.0
 _SPLIT_PARTS = re.compile(r"\s*(?:[,;،]|\s-\s|\(|\))\s*")
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
 
@@ -261,11 +274,37 @@ class Gazetteer:
         cache_key = (name, *hints)
         cached = self._resolve_cache.get(cache_key)
         if cached is None:
-            cached = self._resolve_text(name.strip(), self._hint_codes(*hints), depth=0)
+            codes = self._hint_codes(*hints)
+            cached = self._resolve_text(name.strip(), codes, depth=0)
+            if cached.status != "resolved":
+                cached = self._hint_fallback(cached, codes, hints)
             cached = replace(cached, query=name)
             if len(self._resolve_cache) < 500_000:
                 self._resolve_cache[cache_key] = cached
         return cached
+
+    def _hint_fallback(self, failed: Resolution, codes: tuple, hints: tuple) -> Resolution:
+        """A name the gazetteer cannot place, in a row whose source names its district or
+        governorate: the event is in that unit (a human coder's fallback), at that unit's
+        precision, with the reason kept."""
+        for level, found, text in ((2, codes[1], hints[1]), (1, codes[0], hints[0])):
+            if len(found) != 1:
+                continue
+            entry = self._unit_entry.get((level, next(iter(found))))
+            if entry is None:
+                continue
+            why = "not found" if failed.status == "unresolved" else "ambiguous"
+            return self._resolution(
+                failed.query,
+                entry,
+                50.0,
+                "area",
+                failed.n_candidates,
+                failed.candidates,
+                f"name {why} in the gazetteer; placed in the admin unit the source names "
+                f"({text!r})",
+            )
+        return failed
 
     def resolve_many(
         self,
@@ -293,7 +332,9 @@ class Gazetteer:
             return None
         adm3 = self._admin3_layer()
         codes: list[str]
-        if kind == "region":
+        if kind == "country":
+            mask = np.ones(len(adm3), dtype=bool)
+        elif kind == "region":
             codes = self.entries.at[entry, "members"].split()
             mask = adm3["adm3_pcode"].isin(codes)
         else:
@@ -311,7 +352,18 @@ class Gazetteer:
         whole = self._match_name(text, hints, context=())
         if whole.status != "unresolved" or depth > 2:
             return whole
-        # 2. relative phrases
+        # 2. "Western Ghariyeh" = "Ghariyah al Gharbiyah"
+        for variant in modifier_variants(text):
+            out = self._match_name(variant, hints, context=(), fuzzy=False)
+            if out.status == "resolved":
+                return replace(out, query=text)
+        # 3. "road between A and B": the midpoint
+        between = parse_between(text)
+        if between is not None:
+            ends = [self._resolve_text(p, hints, depth=depth + 1) for p in between]
+            if all(e.status == "resolved" for e in ends):
+                return self._midpoint(text, ends[0], ends[1])
+        # 4. relative phrases
         relative = parse_relative(text)
         if relative is not None:
             base = self._resolve_text(relative.place, hints, depth=depth + 1)
@@ -342,7 +394,7 @@ class Gazetteer:
         resolved = [self._resolve_text(p, hints, depth=depth + 1) for p in parts]
         context = tuple((r.latitude, r.longitude) for r in resolved[1:] if r.status == "resolved")
         head = resolved[0]
-        if head.status == "ambiguous" and context:
+        if context:
             head = self._match_name(parts[0], hints, context=context)
         if head.status == "resolved":
             return replace(head, query=text)
@@ -386,6 +438,23 @@ class Gazetteer:
             )
         return replace(best, query=text)
 
+    def _midpoint(self, text: str, a: Resolution, b: Resolution) -> Resolution:
+        lat, lon = (a.latitude + b.latitude) / 2, (a.longitude + b.longitude) / 2
+        span = float(_haversine_km(a.latitude, a.longitude, b.latitude, b.longitude))
+        return replace(
+            a,
+            query=text,
+            latitude=lat,
+            longitude=lon,
+            geometry=Point(lon, lat),
+            precision="near" if span <= 50 else "region",
+            method="relative",
+            matched_name=f"{a.matched_name} - {b.matched_name}",
+            score=min(a.score, b.score),
+            reason=f"midpoint of {a.matched_name!r} and {b.matched_name!r} ({span:.0f} km apart)",
+            adm_pcodes=self._admin_codes_at(lon, lat),
+        )
+
     def _apply_relative(self, base: Resolution, relative: Relative, text: str) -> Resolution:
         assert base.latitude is not None and base.longitude is not None
         if relative.kind == "offset":
@@ -403,7 +472,7 @@ class Gazetteer:
                 geometry=Point(lon, lat),
                 precision="near",
                 method="relative",
-                adm_pcodes=("", "", ""),
+                adm_pcodes=self._admin_codes_at(lon, lat),
             )
         if relative.kind == "near":
             if base.precision == "point":
@@ -424,7 +493,9 @@ class Gazetteer:
 
     # -- internals: matching -------------------------------------------------------------
 
-    def _match_name(self, text: str, hints: tuple, *, context: tuple) -> Resolution:
+    def _match_name(
+        self, text: str, hints: tuple, *, context: tuple, fuzzy: bool = True
+    ) -> Resolution:
         key = name_key(text)
         if not key:
             return Resolution(query=text, status="unresolved", reason="no letters in location name")
@@ -435,13 +506,17 @@ class Gazetteer:
         elif kind:
             variants[0] = (key, kind)
         best_failure: Resolution | None = None
-        for stage in (self._stage_exact, self._stage_fold, self._stage_fuzzy):
+        stages = [self._stage_exact, self._stage_fold] + ([self._stage_fuzzy] if fuzzy else [])
+        for stage in stages:
             for variant, wanted in variants:
                 match = stage(variant)
                 if match is None or not len(match.entries):
                     continue
                 result = self._decide(text, match, wanted, hints, context)
                 if result.status != "unresolved":
+                    if wanted == "site" and variant != key and result.precision == "point":
+                        # "Sidnaya Military Prison" -> Sidnaya: near the town, not at it.
+                        result = replace(result, precision="near", method="relative")
                     return result
                 best_failure = best_failure or result
         return best_failure or Resolution(
@@ -595,10 +670,13 @@ class Gazetteer:
         if curated.any():
             keep &= curated
         kinds = self._kind[entries]
+        named_area = keep & np.isin(kinds, ("region", "country")) & ((methods == "exact") | curated)
         if wanted in ("adm1", "adm2", "adm3"):
             exact_kind = keep & (kinds == wanted)
             keep = exact_kind if exact_kind.any() else keep & np.isin(kinds, _AREA_KINDS)
-        elif (keep & (kinds == "place")).any() and not (keep & (kinds == "region")).any():
+        elif named_area.any():
+            keep &= named_area
+        elif (keep & (kinds == "place")).any():
             # A town and the unit named after it: the town ("Idlib" is the city).
             keep &= kinds == "place"
         if not keep.any():
@@ -606,14 +684,24 @@ class Gazetteer:
                 query=text, status="unresolved", reason="no candidate of the kind named"
             )
         entries, scores, methods = entries[keep], scores[keep], methods[keep]
-        # Admin hints: keep the candidates that agree with the most specific hint.
-        agreement = self._hint_agreement(entries, hints)
-        hint_note = ""
-        if agreement.max() > 0:
-            mask = agreement == agreement.max()
+        # Admin hints: drop candidates outside the hinted units, prefer the most specific.
+        agrees, agreement = self._hint_agreement(entries, hints)
+        if any(hints) and not agrees.any():
+            cands = tuple(
+                self._candidate(e, s) for e, s in zip(entries[:3], scores[:3], strict=False)
+            )
+            return Resolution(
+                query=text,
+                status="unresolved",
+                n_candidates=len(entries),
+                candidates=cands,
+                score=float(scores.max()),
+                reason="every place of that name lies outside the admin units the source names",
+            )
+        if any(hints):
+            mask = agrees & (agreement == agreement[agrees].max())
             entries, scores, methods = entries[mask], scores[mask], methods[mask]
-        elif any(hints):
-            hint_note = "admin hint does not match any candidate"
+            agreement = agreement[mask]
         if context:
             lat, lon = self._lat[entries], self._lon[entries]
             near = np.zeros(len(entries), dtype=bool)
@@ -621,6 +709,12 @@ class Gazetteer:
                 near |= _haversine_km(lat, lon, c_lat, c_lon) <= CONTEXT_KM
             if near.any():
                 entries, scores, methods = entries[near], scores[near], methods[near]
+            elif (scores < 100).all():
+                return Resolution(
+                    query=text,
+                    status="unresolved",
+                    reason="no similar name near the other places in the text",
+                )
         # Best score first, then importance.
         order = np.lexsort((-self._importance[entries], -scores))
         entries, scores, methods = entries[order], scores[order], methods[order]
@@ -637,7 +731,21 @@ class Gazetteer:
                 self._importance[entries[top[0]]] - self._importance[entries[second[0]]]
             )
             if lead_score < SCORE_MARGIN and lead_importance < IMPORTANCE_MARGIN:
+                heads = np.array([entries[c[0]] for c in clusters])
                 cands = tuple(self._candidate(entries[c[0]], scores[c[0]]) for c in clusters[:5])
+                common = self._common_unit(
+                    heads[scores[[c[0] for c in clusters]] >= scores[top[0]] - SCORE_MARGIN]
+                )
+                if common is not None:
+                    return self._resolution(
+                        text,
+                        common,
+                        float(scores[top[0]]),
+                        "area",
+                        n_places,
+                        cands,
+                        f"{n_places} places of that name, all in this admin unit",
+                    )
                 return Resolution(
                     query=text,
                     status="ambiguous",
@@ -655,11 +763,64 @@ class Gazetteer:
                 )
         best = int(entries[top[0]])
         score = float(scores[top[0]])
-        if hint_note:
-            score = max(0.0, score - 10.0)
-        return self._resolution(
-            text, best, score, str(methods[top[0]]), n_places, candidates, hint_note
-        )
+        method = str(methods[top[0]])
+        supported = bool(context) or (any(hints) and agreement.max() > 0)
+        if score < FUZZY_ACCEPT and not (supported and score >= FUZZY_ACCEPT_SUPPORTED):
+            return Resolution(
+                query=text,
+                status="unresolved",
+                n_candidates=n_places,
+                candidates=candidates,
+                score=score,
+                reason=f"only similar names (best score {score:.0f}); not accepted without "
+                "admin hints that agree",
+            )
+        if self._kind[best] in ("adm2", "adm3") and wanted not in ("adm1", "adm2", "adm3"):
+            # "Tal Tamer" names a subdistrict and the town it is named after: the town.
+            seat = self._seat_town(best, text)
+            if seat is not None:
+                return self._resolution(
+                    text,
+                    seat[0],
+                    min(score, seat[1]),
+                    "fuzzy" if seat[1] < 100 else method,
+                    n_places,
+                    candidates,
+                    "",
+                )
+        return self._resolution(text, best, score, method, n_places, candidates, "")
+
+    def _seat_town(self, unit: int, text: str) -> tuple[int, float] | None:
+        """The place inside admin unit ``unit`` whose name matches ``text`` or the unit's
+        own name best (ratio >= 80 on fold keys), with its score."""
+        level = int(self._kind[unit][-1])
+        pcode = self.entries.at[unit, "pcode"]
+        places = self._places_in_unit(level).get(pcode)
+        if places is None or not len(places):
+            return None
+        wanted = {fold_key(split_descriptors(name_key(text))[0])}
+        wanted |= set(self._entry_folds().get(unit, ()))
+        best: tuple[int, float] | None = None
+        for place in places:
+            folds = self._entry_folds().get(int(place), ())
+            score = max((fuzz.ratio(w, f) for w in wanted for f in folds if w and f), default=0.0)
+            if score >= 80 and (
+                best is None
+                or score > best[1]
+                or (score == best[1] and self._importance[place] > self._importance[best[0]])
+            ):
+                best = (int(place), float(score))
+        return best
+
+    def _common_unit(self, entries: np.ndarray) -> int | None:
+        """The smallest admin unit holding every entry (as an entry index), if any."""
+        if not len(entries) or (self._kind[entries] != "place").any():
+            return None
+        for level, codes in ((3, self._adm3_codes), (2, self._adm2), (1, self._adm1)):
+            found = set(codes[entries])
+            if len(found) == 1 and "" not in found:
+                return self._unit_entry.get((level, found.pop()))
+        return None
 
     def _clusters(self, entries: np.ndarray) -> list[list[int]]:
         """Group positions of ``entries`` (already ranked) that are one place."""
@@ -678,10 +839,16 @@ class Gazetteer:
     def _same_place(self, a: int, b: int) -> bool:
         kind_a, kind_b = self._kind[a], self._kind[b]
         if kind_a in _AREA_KINDS or kind_b in _AREA_KINDS:
-            return kind_a == kind_b and (
-                self.entries.at[a, "pcode"] == self.entries.at[b, "pcode"]
-                and self.entries.at[a, "members"] == self.entries.at[b, "members"]
-            )
+            if kind_a == kind_b:
+                return (
+                    self.entries.at[a, "pcode"] == self.entries.at[b, "pcode"]
+                    and self.entries.at[a, "members"] == self.entries.at[b, "members"]
+                )
+            # A unit and a unit inside it (the district and its central subdistrict).
+            units = {(kind_a, self.entries.at[a, "pcode"]), (kind_b, self.entries.at[b, "pcode"])}
+            codes_a = {self._adm1[a], self._adm2[a], self._adm3_codes[a]}
+            codes_b = {self._adm1[b], self._adm2[b], self._adm3_codes[b]}
+            return any(code and (code in codes_a and code in codes_b) for _, code in units)
         return bool(
             _haversine_km(self._lat[a], self._lon[a], self._lat[b], self._lon[b]) <= SAME_PLACE_KM
         )
@@ -701,7 +868,7 @@ class Gazetteer:
         lat, lon = float(row["latitude"]), float(row["longitude"])
         if kind in _AREA_KINDS:
             geometry = self.area_geometry(entry) or Point(lon, lat)
-            precision = "region" if kind == "region" else kind
+            precision = {"region": "region", "country": "country"}.get(kind, kind)
             method = "area"
         else:
             geometry = Point(lon, lat)
@@ -758,26 +925,87 @@ class Gazetteer:
                 match = stage(variant)
                 if match is None:
                     continue
-                ents = match.entries[self._kind[match.entries] == kind]
+                kinds = self._kind[match.entries]
+                ents = match.entries[kinds == kind]
+                codes = self.entries["pcode"].to_numpy()[ents]
+                if not len(ents) and kind == "adm2":
+                    # Sources often give a subdistrict as the district: use its parent.
+                    ents = match.entries[kinds == "adm3"]
+                    codes = self._adm2[ents]
                 if within and kind == "adm2":
                     inside = np.isin(self._adm1[ents], list(within))
-                    ents = ents[inside] if inside.any() else ents
+                    ents, codes = ents[inside], codes[inside]
                 if len(ents):
-                    found = frozenset(self.entries["pcode"].to_numpy()[ents])
+                    found = frozenset(codes)
                     break
             if found:
                 break
         self._hint_cache[cache_key] = found
         return found
 
-    def _hint_agreement(self, entries: np.ndarray, hints: tuple) -> np.ndarray:
+    def _hint_agreement(self, entries: np.ndarray, hints: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """(agrees, strength): a candidate agrees when it lies in (or within
+        HINT_TOLERANCE_KM of) every hinted unit; strength 1 for the governorate, +2 for
+        the district, counting exact containment only."""
         codes1, codes2 = hints
-        agreement = np.zeros(len(entries), dtype=int)
-        if codes1:
-            agreement += np.isin(self._adm1[entries], list(codes1)).astype(int)
-        if codes2:
-            agreement += 2 * np.isin(self._adm2[entries], list(codes2)).astype(int)
-        return agreement
+        n = len(entries)
+        agrees = np.ones(n, dtype=bool)
+        strength = np.zeros(n, dtype=int)
+        for level, codes, weight in ((1, codes1, 1), (2, codes2, 2)):
+            if not codes:
+                continue
+            column = self._adm1 if level == 1 else self._adm2
+            inside = np.isin(column[entries], list(codes))
+            strength += weight * inside
+            loose = ~inside & ~np.isin(self._kind[entries], ("region", "country"))
+            if loose.any():
+                shape = shapely.union_all([self._unit_shape(level, c) for c in codes])
+                points = shapely.points(self._lon[entries[loose]], self._lat[entries[loose]])
+                # Degrees to km at these latitudes; a tolerance, not a measurement.
+                near = shapely.distance(shape, points) * 111.0 <= HINT_TOLERANCE_KM
+                inside = inside.copy()
+                inside[loose] = near
+            agrees &= inside
+        return agrees, strength
+
+    def _admin_codes_at(self, lon: float, lat: float) -> tuple[str, str, str]:
+        """(adm1, adm2, adm3) P-codes of the subdistrict holding a point ('' outside)."""
+        adm3 = self._admin3_layer()
+        hits = adm3.sindex.query(Point(lon, lat), predicate="within")
+        if not len(hits):
+            return ("", "", "")
+        row = adm3.iloc[int(hits[0])]
+        return (str(row["adm1_pcode"]), str(row["adm2_pcode"]), str(row["adm3_pcode"]))
+
+    def _unit_shape(self, level: int, pcode: str) -> BaseGeometry:
+        entry = self._unit_entry.get((level, pcode))
+        shape = self.area_geometry(entry) if entry is not None else None
+        return shape if shape is not None else shapely.Point()
+
+    @cached_property
+    def _unit_entry(self) -> dict[tuple[int, str], int]:
+        """(level, P-code) -> entry index of the admin unit."""
+        out = {}
+        for i, (kind, pcode) in enumerate(zip(self._kind, self.entries["pcode"], strict=True)):
+            if kind in ("adm1", "adm2", "adm3") and pcode:
+                out.setdefault((int(kind[-1]), pcode), i)
+        return out
+
+    def _places_in_unit(self, level: int) -> dict[str, np.ndarray]:
+        cache = self.__dict__.setdefault("_places_by_unit", {})
+        if level not in cache:
+            places = np.flatnonzero(self._kind == "place")
+            codes = (self._adm1, self._adm2, self._adm3_codes)[level - 1][places]
+            frame = pd.DataFrame({"code": codes, "entry": places})
+            cache[level] = {k: g["entry"].to_numpy() for k, g in frame.groupby("code") if k}
+        return cache[level]
+
+    def _entry_folds(self) -> dict[int, list[str]]:
+        if "_folds_by_entry" not in self.__dict__:
+            self.__dict__["_folds_by_entry"] = (
+                self.names.groupby("entry")["fold"].agg(lambda s: list(dict.fromkeys(s))).to_dict()
+            )
+        return self.__dict__["_folds_by_entry"]
 
     def _admin3_layer(self):
         if self._adm3 is None:

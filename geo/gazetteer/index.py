@@ -30,7 +30,7 @@ from geo.report import DataDirError
 log = logging.getLogger(__name__)
 
 # Bump when the index layout or the normalisation changes: old caches are then ignored.
-INDEX_VERSION = "4"
+INDEX_VERSION = "6"
 
 # Importance tiers by GeoNames feature code; a place's importance adds a population term.
 _TIERS = {
@@ -254,6 +254,19 @@ def _locate(entries: pd.DataFrame, layers, notes: list[str]) -> pd.DataFrame:
         predicate="within",
     )
     joined = joined[~joined.index.duplicated()]
+    # Places just outside the (simplified) borders: the nearest unit within 5 km.
+    outside = joined.index[joined["adm3_pcode"].isna()]
+    if len(outside):
+        near = gpd.sjoin_nearest(
+            points.loc[outside].to_crs(3857),
+            adm3[["adm1_pcode", "adm2_pcode", "adm3_pcode", "geometry"]].to_crs(3857),
+            how="left",
+            max_distance=5_000,
+        )
+        near = near[~near.index.duplicated()]
+        for level in (1, 2, 3):
+            col = f"adm{level}_pcode"
+            joined.loc[near.index, col] = near[col]
     for level in (1, 2, 3):
         col = f"adm{level}_pcode"
         entries.loc[joined.index, col] = joined[col].fillna("").to_numpy()

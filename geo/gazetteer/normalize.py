@@ -112,6 +112,8 @@ _DESCRIPTORS: tuple[tuple[str, str], ...] = (
     ("nahiya", "adm3"),
     ("nahiyah", "adm3"),
     ("nahiyat", "adm3"),
+    ("mintaqat markaz", "adm2"),
+    ("markaz", "adm2"),
     ("governorate", "adm1"),
     ("governate", "adm1"),
     ("governorat", "adm1"),
@@ -127,7 +129,6 @@ _DESCRIPTORS: tuple[tuple[str, str], ...] = (
     ("town", "place"),
     ("village", "place"),
     ("hamlet", "place"),
-    ("farms", "place"),
     ("neighbourhood", "place"),
     ("neighborhood", "place"),
     ("quarter", "place"),
@@ -140,6 +141,41 @@ _DESCRIPTORS: tuple[tuple[str, str], ...] = (
     ("camp", "site"),
     ("refugee camp", "site"),
     ("idp camp", "site"),
+    ("suburb", "place"),
+    ("suburbs", "place"),
+    ("city centre of", "place"),
+    ("city center of", "place"),
+    ("centre of", "place"),
+    ("center of", "place"),
+    ("downtown", "place"),
+    ("mountain", "site"),
+    ("mountains", "site"),
+    ("island", "site"),
+    ("sector", "site"),
+    ("pocket", "site"),
+    ("crossing", "site"),
+    ("border crossing", "site"),
+    ("checkpoint", "site"),
+    ("military prison", "site"),
+    ("prison", "site"),
+    ("hospital", "site"),
+    ("oil field", "site"),
+    ("gas field", "site"),
+    ("oilfield", "site"),
+    ("water station", "site"),
+    ("station", "site"),
+    ("dam", "site"),
+    ("bridge", "site"),
+    ("farm", "site"),
+    ("farms", "site"),
+    ("roundabout", "site"),
+    ("square", "site"),
+    ("bakery", "site"),
+    ("market", "site"),
+    ("mosque", "site"),
+    ("school", "site"),
+    ("factory", "site"),
+    ("base", "site"),
     # Arabic (after name_key folding: taa marbuta -> ه, article removed)
     ("محافظه", "adm1"),
     ("منطقه", "adm2"),
@@ -228,8 +264,8 @@ def _fold_latin_word(word: str) -> str:
     for old, new in _DIGRAPHS:
         if old != "x":
             w = w.replace(old, new)
-    # y/w at the start of a word are consonants; elsewhere they are vowel glides.
-    head, tail = w[:1], re.sub("[aeiouyw]+", "a", w[1:])
+    # y at the start of a word is a consonant; elsewhere a vowel glide (ay = ei = i).
+    head, tail = w[:1], re.sub("[aeiouy]+", "a", w[1:])
     w = ("a" if head in "aeiou" else head) + tail
     w = w.replace("aa", "a")
     # Final taa marbuta / -ah, -eh: "Raqqah" = "Raqqa".

@@ -97,6 +97,55 @@ _DIR_OF = re.compile(
 )
 
 
+_BETWEEN = re.compile(
+    r"^(?:the\s+)?(?:(?:road|highway|route|area|frontline|front)\s+)?between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$",
+    re.IGNORECASE,
+)
+_ROAD = re.compile(
+    r"^(?:the\s+)?(?P<a>.+?)\s*(?:[-–—]|\bto\b)\s*(?P<b>.+?)\s+(?:road|highway|route|motorway)$",
+    re.IGNORECASE,
+)
+# Arabic name modifiers a transliterated name carries where English says "Western X",
+# "Upper X": tried as "X <modifier>" (masculine and feminine forms).
+_MODIFIERS = {
+    "eastern": ("sharqiyah", "sharqi"),
+    "east": ("sharqiyah", "sharqi"),
+    "western": ("gharbiyah", "gharbi"),
+    "west": ("gharbiyah", "gharbi"),
+    "northern": ("shamaliyah", "shamali"),
+    "north": ("shamaliyah", "shamali"),
+    "southern": ("janubiyah", "janubi", "qibli"),
+    "south": ("janubiyah", "janubi", "qibli"),
+    "upper": ("fawqani", "fawqaniyah", "foqani"),
+    "lower": ("tahtani", "tahtaniyah"),
+    "great": ("kabir", "kabirah"),
+    "big": ("kabir", "kabirah"),
+    "greater": ("kabir", "kabirah"),
+    "little": ("saghir", "saghirah"),
+    "small": ("saghir", "saghirah"),
+    "new": ("jadid", "jadidah"),
+    "old": ("qadim", "qadimah"),
+}
+
+
+def modifier_variants(text: str) -> list[str]:
+    """ "Western Ghariyeh" -> ["Ghariyeh Gharbiyah", "Ghariyeh Gharbi"]; [] without a
+    leading English modifier."""
+    first, _, rest = text.strip().partition(" ")
+    forms = _MODIFIERS.get(first.lower())
+    if not forms or not rest.strip():
+        return []
+    return [f"{rest.strip()} {form}" for form in forms]
+
+
+def parse_between(text: str) -> tuple[str, str] | None:
+    """The two places of "road between A and B", "between A and B", "A - B road"."""
+    match = _BETWEEN.match(text.strip()) or _ROAD.match(text.strip())
+    if match is None:
+        return None
+    return match["a"].strip(), match["b"].strip()
+
+
 @dataclass(frozen=True)
 class Relative:
     """A parsed phrase: ``kind`` is "offset" (distance_km along bearing), "near" or "part"."""

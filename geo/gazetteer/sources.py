@@ -258,7 +258,7 @@ def read_whosonfirst(path: Path) -> SourceTable:
         if column not in frame.columns:
             frame[column] = ""
     keep = (
-        ~frame["placetype"].isin(_WOF_ADMIN_PLACETYPES)
+        (~frame["placetype"].isin(_WOF_ADMIN_PLACETYPES) | (frame["placetype"] == "country"))
         & (frame["deprecated"] == "")
         & (frame["superseded_by"] == "")
     )
@@ -282,8 +282,8 @@ def read_whosonfirst(path: Path) -> SourceTable:
                 "name_ar": name_ar,
                 "latitude": lat.iat[i],
                 "longitude": lon.iat[i],
-                "kind": "place",
-                "feature_code": code or "P.PPL",
+                "kind": "country" if row.placetype == "country" else "place",
+                "feature_code": "A.PCLI" if row.placetype == "country" else code or "P.PPL",
                 "population": _float(row.gn_population) if row.gn_population else 0.0,
                 "source": "whosonfirst",
                 "source_id": row.wof_id,

@@ -1,0 +1,297 @@
+"""Geocoder accuracy and speed: ``python -m benchmarks geocode``.
+
+Accuracy: every Syria row of the real samples in ``$GEO_DATA_DIR/events`` is geocoded from
+its location text alone, once without and once with the dataset's admin1/admin2 names as
+hints, and compared with the dataset's own coordinates:
+
+- within 5 km: rows the dataset itself calls precise (UCDP where_prec 1-2, ACLED
+  geo_precision 1); target >= 97%;
+- right governorate: every row with coordinates (the governorate of our location, or of
+  the area we return, against the governorate the dataset's point falls in); target >= 99%.
+
+Misses are listed by name. Speed: index build (cold) and load (cached), distinct-name
+resolution (exact and fuzzy, names/s), and 1M event rows naming ~10k distinct places
+through ``geo.geocode.geocode`` (target <= 5 s), with peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+WITHIN_KM = 5.0
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("GEO_DATA_DIR", REPO.parent / "shared" / "data"))
+
+
+def _first(frame: pd.DataFrame, *names: str) -> pd.Series:
+    lower = {c.lower(): c for c in frame.columns}
+    for name in names:
+        if name in lower:
+            return frame[lower[name]]
+    return pd.Series(pd.NA, index=frame.index, dtype=object)
+
+
+def _read_samples(events_dir: Path) -> pd.DataFrame:
+    """Syria rows of every sample: location, hints, reference point and precision class.
+
+    A private reader for the benchmark only (the project's readers live in ``geo.io``)."""
+    frames = []
+    for path in sorted(events_dir.glob("*.csv")):
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        country = _first(raw, "country").fillna("")
+        raw = raw[country.str.strip().str.lower() == "syria"]
+        if raw.empty:
+            continue
+        is_ucdp = "where_prec" in raw.columns
+        precision = pd.to_numeric(_first(raw, "where_prec", "geo_precision"), errors="coerce")
+        if is_ucdp:
+            precise = precision.isin([1, 2])
+        elif "geo_precision" in {c.lower() for c in raw.columns}:
+            precise = precision == 1
+        else:
+            precise = pd.Series(False, index=raw.index)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "file": path.name,
+                    "row": raw.index + 1,
+                    "location": _first(raw, "where_coordinates", "location").replace("", None),
+                    "admin1": _first(raw, "adm_1", "admin1", "governorate").replace("", None),
+                    "admin2": _first(raw, "adm_2", "admin2").replace("", None),
+                    "ref_lat": pd.to_numeric(_first(raw, "latitude"), errors="coerce"),
+                    "ref_lon": pd.to_numeric(_first(raw, "longitude"), errors="coerce"),
+                    "precise": precise.to_numpy(),
+                    "ref_precision": precision,
+                }
+            )
+        )
+    samples = pd.concat(frames, ignore_index=True)
+    ok = samples["ref_lat"].between(-90, 90) & samples["ref_lon"].between(-180, 180)
+    return samples[ok & samples["location"].notna()].reset_index(drop=True)
+
+
+def _haversine_km(lat1, lon1, lat2, lon2):
+    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _adm1_of(points: gpd.GeoSeries, adm3: gpd.GeoDataFrame) -> pd.Series:
+    frame = gpd.GeoDataFrame(geometry=points, crs=4326)
+    joined = gpd.sjoin(frame, adm3[["adm1_pcode", "geometry"]], how="left", predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    # Points just outside the simplified borders (coast, frontier): nearest unit.
+    missing = joined["adm1_pcode"].isna() & frame.geometry.notna().reindex(joined.index)
+    if missing.any():
+        near = gpd.sjoin_nearest(
+            frame.loc[missing[missing].index].to_crs(3857),
+            adm3[["adm1_pcode", "geometry"]].to_crs(3857),
+            how="left",
+            max_distance=20_000,
+        )
+        near = near[~near.index.duplicated()]
+        joined.loc[near.index, "adm1_pcode"] = near["adm1_pcode"]
+    return joined["adm1_pcode"]
+
+
+def accuracy(gazetteer, samples: pd.DataFrame, adm3: gpd.GeoDataFrame, *, hints: bool):
+    """Per-row outcome of geocoding the samples by name."""
+    results = gazetteer.resolve_many(
+        samples["location"].tolist(),
+        admin1=samples["admin1"].tolist() if hints else None,
+        admin2=samples["admin2"].tolist() if hints else None,
+    )
+    out = samples.copy()
+    out["status"] = [r.status for r in results]
+    out["lat"] = [r.latitude if r.status == "resolved" else np.nan for r in results]
+    out["lon"] = [r.longitude if r.status == "resolved" else np.nan for r in results]
+    out["precision"] = [r.precision for r in results]
+    out["match"] = [r.matched_name for r in results]
+    out["km"] = _haversine_km(out["lat"], out["lon"], out["ref_lat"], out["ref_lon"])
+    ref_points = gpd.GeoSeries(gpd.points_from_xy(out["ref_lon"], out["ref_lat"]), crs=4326)
+    out["ref_adm1"] = _adm1_of(ref_points, adm3).to_numpy()
+    our_adm1 = []
+    for r, ref_point in zip(results, ref_points, strict=True):
+        if r.status != "resolved":
+            our_adm1.append(None)
+        elif r.geometry is not None and r.geometry.geom_type != "Point":
+            # An area is right when it holds the dataset's point's governorate.
+            our_adm1.append(
+                "area-ok" if r.geometry.buffer(0.05).contains(ref_point) else r.adm_pcodes[0]
+            )
+        else:
+            our_adm1.append(r.adm_pcodes[0] or None)
+    out["adm1"] = our_adm1
+    out["right_adm1"] = (out["adm1"] == "area-ok") | (out["adm1"] == out["ref_adm1"])
+    out["within"] = out["km"] <= WITHIN_KM
+    out["candidates"] = [
+        r.describe_candidates(2) if r.status != "resolved" else "" for r in results
+    ]
+    return out
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}% ({part}/{whole})" if whole else "   n/a"
+
+
+def print_accuracy(outcomes: dict[str, pd.DataFrame], *, misses: int) -> None:
+    print(
+        f"{'sample':44} {'hints':5} {'resolved':>17} {'within 5 km (precise)':>22} {'right governorate':>20}"
+    )
+    for label, out in outcomes.items():
+        groups = [(name, g) for name, g in out.groupby("file")] + [("ALL", out)]
+        for name, g in groups:
+            precise = g[g["precise"]]
+            print(
+                f"{name:44} {label:5} {_pct(int((g['status'] == 'resolved').sum()), len(g)):>17} "
+                f"{_pct(int(precise['within'].sum()), len(precise)):>22} "
+                f"{_pct(int(g['right_adm1'].sum()), len(g)):>20}"
+            )
+    for label, out in outcomes.items():
+        wrong = out[(out["precise"] & ~out["within"]) | ~out["right_adm1"]]
+        print(f"\nmisses ({label} hints): {len(wrong)} rows, {wrong['location'].nunique()} names")
+        shown = wrong.drop_duplicates(["location", "admin1"]).head(misses)
+        for row in shown.itertuples():
+            where = f"{row.km:.1f} km off" if row.status == "resolved" else row.status
+            print(
+                f"  {row.file}:{row.row} {row.location!r} [{row.admin1}/{row.admin2}] "
+                f"-> {row.match!r} ({where}, ours {row.adm1} vs {row.ref_adm1}) {row.candidates}"
+            )
+
+
+def speed(data_dir: Path) -> list[tuple[str, str]]:
+    from geo.gazetteer import Gazetteer
+    from geo.gazetteer.normalize import name_key
+    from geo.geocode import geocode
+
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as cache:
+        tracemalloc.start()
+        started = time.perf_counter()
+        gazetteer = Gazetteer.from_data_dir(data_dir, cache_dir=cache)
+        build_s = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rows.append(
+            ("index build (cold, no cache)", f"{build_s:.2f} s, peak {peak / 2**20:.0f} MiB")
+        )
+        started = time.perf_counter()
+        gazetteer = Gazetteer.from_data_dir(data_dir, cache_dir=cache)
+        rows.append(("index load (cached)", f"{time.perf_counter() - started:.2f} s"))
+    rows.append(("index size", f"{len(gazetteer.entries)} entries, {len(gazetteer.names)} names"))
+
+    rng = np.random.default_rng(20240601)
+    primary = gazetteer.names[gazetteer.names["primary"]]["name"].drop_duplicates()
+    pick = primary.sample(n=min(10_000, len(primary)), random_state=1).tolist()
+    started = time.perf_counter()
+    gazetteer.resolve_many(pick)
+    elapsed = time.perf_counter() - started
+    rows.append((f"{len(pick)} distinct known names", f"{len(pick) / elapsed:,.0f} names/s"))
+
+    # Misspelt names: one letter changed/dropped/doubled, so only the fuzzy stage finds them.
+    letters = "abdefhiklmnorstuyz"
+
+    def misspell(name: str) -> str:
+        chars = list(name)
+        i = int(rng.integers(1, max(2, len(chars) - 1)))
+        op = rng.integers(3)
+        if op == 0:
+            chars[i] = letters[int(rng.integers(len(letters)))]
+        elif op == 1:
+            del chars[i]
+        else:
+            chars.insert(i, chars[i])
+        return "".join(chars)
+
+    fuzzy = [misspell(n) for n in pick if len(n) >= 7]
+    fuzzy = [n for n in dict.fromkeys(fuzzy) if name_key(n) not in gazetteer._by_key]
+    fresh = Gazetteer.from_data_dir(
+        data_dir, cache_dir=Path(tempfile.gettempdir()) / "geo-bench-cache"
+    )
+    started = time.perf_counter()
+    resolved = fresh.resolve_many(fuzzy)
+    elapsed = time.perf_counter() - started
+    found = sum(r.status != "unresolved" for r in resolved)
+    rows.append(
+        (
+            f"{len(fuzzy)} distinct misspelt names (fuzzy)",
+            f"{len(fuzzy) / elapsed:,.0f} names/s, {100 * found / len(fuzzy):.0f}% matched",
+        )
+    )
+
+    # 1M rows, ~10k distinct names (known names, misspellings, hints, junk).
+    distinct = pick[:7000] + fuzzy[:2500] + [f"Unknown place {i}" for i in range(500)]
+    hints = ["Aleppo", "Idlib", "Homs", None, None]
+    idx = rng.integers(0, len(distinct), 1_000_000)
+    events = pd.DataFrame(
+        {
+            "location": np.asarray(distinct, dtype=object)[idx],
+            "admin1_hint": np.asarray(hints, dtype=object)[idx % len(hints)],
+            "source_file": "bench.csv",
+            "source_row": np.arange(1, 1_000_001),
+        }
+    )
+    fresh = Gazetteer.from_data_dir(
+        data_dir, cache_dir=Path(tempfile.gettempdir()) / "geo-bench-cache"
+    )
+    tracemalloc.start()
+    started = time.perf_counter()
+    located, problems = geocode(events, gazetteer=fresh)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n_distinct = len(events[["location", "admin1_hint"]].drop_duplicates())
+    rows.append(
+        (
+            f"geocode 1M rows, {n_distinct} distinct (name, hint)",
+            f"{elapsed:.2f} s (target <= 5 s), peak {peak / 2**20:.0f} MiB, "
+            f"{located.geometry.notna().mean():.0%} located, {len(problems)} problems",
+        )
+    )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks geocode")
+    parser.add_argument("--misses", type=int, default=40, help="misses to list per run")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args(argv if argv is not None else [])
+    from geo.boundaries import load_admin_layers
+    from geo.gazetteer import Gazetteer
+
+    data_dir = _data_dir()
+    samples = _read_samples(data_dir / "events")
+    adm3 = load_admin_layers(data_dir)[3]
+    with tempfile.TemporaryDirectory() as cache:
+        outcomes = {}
+        for label, hints in (("no", False), ("yes", True)):
+            gazetteer = Gazetteer.from_data_dir(data_dir, cache_dir=cache)
+            outcomes[label] = accuracy(gazetteer, samples, adm3, hints=hints)
+    print("### accuracy (Syria rows of ../shared/data/events, located from the name only)\n")
+    print_accuracy(outcomes, misses=args.misses)
+    if not args.skip_speed:
+        print("\n### speed\n")
+        rows = speed(data_dir)
+        width = max(len(k) for k, _ in rows)
+        for key, value in rows:
+            print(f"{key:{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
