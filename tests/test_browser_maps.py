@@ -254,3 +254,18 @@ def test_a_map_with_nothing_to_draw_still_works(tmp_path, browser, data_dir, ucd
     assert page.locator(".geo-count").inner_text() == "0 of 0 events"
     assert errors == []
     page.close()
+
+
+def test_folium_markers_added_to_an_offline_map_need_no_request(tmp_path, browser, ucdp):
+    import folium
+
+    fmap = render_map(ucdp, offline=True)
+    folium.Marker([33.64389, 36.69376], tooltip="Dumayr").add_to(fmap)
+    page, requests, errors = _open(browser, save_map(fmap, tmp_path / "marker.html"))
+    icon = page.locator("img.leaflet-marker-icon")
+    assert icon.count() == 1
+    assert icon.get_attribute("src").startswith("data:image/png;base64,")
+    assert page.evaluate("document.querySelector('img.leaflet-marker-icon').naturalWidth") == 25
+    assert all(url.startswith(("data:", "about:")) for url in requests[1:]), requests
+    assert errors == []
+    page.close()
