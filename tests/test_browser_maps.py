@@ -106,6 +106,8 @@ def test_type_toggle_and_actor_filter_combine_with_time(browser, ucdp_html, ucdp
     start, end = "2016-06-01", "2018-12-31"
     _set_dates(page, start, end)
     page.get_by_label("Non-state conflict").uncheck()
+    offered = page.eval_on_selector_all("#geo-actors-0 option", "os => os.map(o => o.value)")
+    assert "Syrian insurgents" in offered
     page.fill(".geo-actor", "insurgents")
     actor = ucdp["actor1"].str.contains("insurgents", case=False, na=False) | ucdp[
         "actor2"

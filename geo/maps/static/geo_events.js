@@ -102,6 +102,7 @@
       self._decode(buffer);
       self.decodeMs = performance.now() - started;
       self.ready = true;
+      self._actorList();
       self._syncTypeToggles();
       self._histogram();
       self.update();
@@ -864,6 +865,18 @@
     fwd.addEventListener('click', function () { engine.step(1); });
     play.addEventListener('click', function () { engine.togglePlay(); });
     return panel;
+  };
+
+  /* Actor names offered while typing in the actor filter (the first 2,000 distinct). */
+  Engine.prototype._actorList = function () {
+    if (!this.inputs) { return; }
+    var list = el('datalist'), id = 'geo-actors-' + GeoEvents.instances.indexOf(this);
+    list.id = id;
+    this.dict.actors.slice(0, 2000).forEach(function (name) {
+      if (name) { var o = el('option'); o.value = name; list.appendChild(o); }
+    });
+    this.inputs.actor.parentNode.appendChild(list);
+    this.inputs.actor.setAttribute('list', id);
   };
 
   /* Move the window by one step (keeping its width); false when it hits an end. */
