@@ -37,7 +37,7 @@ def render_map(
     layers: AdminLayers | None = None,
     title: str | None = None,
     offline: bool = False,
-    time_range: tuple[str, str] | None = None,
+    time_range: tuple[str | None, str | None] | None = None,
     filters: dict | None = None,
     attribution: str | None = None,
     tiles: str | None = None,
@@ -69,7 +69,8 @@ def render_map(
         :mod:`geo.maps.assets`) so the file makes no network request. Default: CDN links,
         as folium does.
     time_range
-        Initial (start, end) ISO dates of the time control; default the whole span.
+        Initial (start, end) ISO dates of the time control; default the whole span. Either
+        may be None (open end).
     filters
         Initial filters: ``{"event_type": [names shown], "actor": "substring"}``.
     attribution
@@ -226,7 +227,7 @@ def _iso_day(value: str, name: str) -> str:
 
 
 def _initial_state(
-    time_range: tuple[str, str] | None,
+    time_range: tuple[str | None, str | None] | None,
     filters: dict | None,
     metric: str,
     type_names: Sequence[str],
@@ -235,9 +236,12 @@ def _initial_state(
     if time_range is not None:
         if len(time_range) != 2:
             raise InputError(f"`time_range` must be (start, end), got {time_range!r}")
-        state["from"] = _iso_day(time_range[0], "start")
-        state["to"] = _iso_day(time_range[1], "end")
-        if state["from"] > state["to"]:
+        # None leaves that end open (the first or last day of the events)
+        if time_range[0] is not None:
+            state["from"] = _iso_day(time_range[0], "start")
+        if time_range[1] is not None:
+            state["to"] = _iso_day(time_range[1], "end")
+        if state.get("from", "") > state.get("to", "9999"):
             raise InputError(f"`time_range` starts after it ends: {time_range!r}")
     filters = filters or {}
     if "event_type" in filters:
