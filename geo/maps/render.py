@@ -95,8 +95,14 @@ def render_map(
 
     Examples
     --------
-    >>> m = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    >>> result = geo.pipeline.run("data/events/dumayr_raid.csv", data_dir="../shared/data")
+    >>> m = render_map(result.events, layers=result.layers, offline=True)
     >>> save_map(m, "maps/dumayr.html")
+
+    See Also
+    --------
+    save_map : write the page atomically.
+    geo.maps.assets : the pinned offline assets (``python -m geo.maps.assets fetch``).
     """
     _check_options(events, renderer=renderer, metric=metric, filters=filters, layers=layers)
     if choropleth_level is not None and (layers is None or choropleth_level not in layers.levels):
@@ -175,6 +181,13 @@ def render_map(
 
 def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
     """Write the map as one HTML file, atomically (a reader never sees half a file).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`render_map` (or any folium map).
+    path
+        The HTML file; missing parent folders are created.
 
     Returns
     -------
