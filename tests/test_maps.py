@@ -240,3 +240,9 @@ def test_tile_basemap_is_optional(demo):
     assert "tile.openstreetmap.org" not in render_map(demo).get_root().render()
     page = render_map(demo, tiles="OpenStreetMap").get_root().render()
     assert "tile.openstreetmap.org" in page
+
+
+def test_projected_coordinates_without_a_crs_are_refused(demo):
+    projected = demo.to_crs(3857).set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match="outside lon/lat; are they projected"):
+        render_map(projected)

@@ -227,6 +227,14 @@ def _check_options(
         raise InputError(f"`filters` has keys {unknown} but expected keys are in {FILTER_KEYS}")
     if events.crs is not None and not events.crs.equals("EPSG:4326"):
         raise InputError(f"`events` must be in EPSG:4326 (lon/lat), got {events.crs.to_string()}")
+    drawn = events.geometry[events.geometry.notna() & ~events.geometry.is_empty]
+    if len(drawn):
+        west, south, east, north = drawn.total_bounds
+        if west < -180 or east > 180 or south < -90 or north > 90:
+            raise InputError(
+                f"`events` coordinates span x {west:.6g}..{east:.6g}, y {south:.6g}..{north:.6g}, "
+                "outside lon/lat; are they projected? reproject with events.to_crs(4326)"
+            )
     missing = sorted({"date_start", "event_type"} - set(events.columns))
     if missing:
         raise InputError(f"`events` lacks the event-schema columns {missing}; see geo.schema")
