@@ -56,7 +56,6 @@ class CueLists:
     time_words: re.Pattern
     demonyms: dict[str, str]
     countries: dict[str, str]
-    country_codes: dict[str, str]  # country name -> ISO 3166-1 alpha-2
     fatality_nouns: frozenset[str]
     # Substrings a line must contain for the matching pattern to be tried there.
     event_triggers: tuple[str, ...] = ()
@@ -122,7 +121,6 @@ def _load(path: Path) -> CueLists:
         ),
         demonyms=dict(raw["demonyms"]["map"]),
         countries=dict(raw["countries"]["map"]),
-        country_codes=dict(raw["country_codes"]["map"]),
         fatality_nouns=frozenset(words("fatality_nouns")),
         event_triggers=literal_prefixes([c for v in categories.values() for c in v])
         + tuple(w.lower() for w in words("generic_event_nouns")),

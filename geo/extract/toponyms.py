@@ -25,8 +25,6 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-import shapely
-
 from geo.extract.cues import cue_lists, word_starts
 from geo.extract.document import Document, Sentence, make_document
 from geo.gazetteer import Gazetteer, Resolution, name_key
@@ -216,11 +214,13 @@ def _scan_sentence(
             if span is None:
                 break
             spans.append(span)
-            words.extend(_token_words(text[span[0] : span[1]]))
+            added = _token_words(text[span[0] : span[1]])
+            words.extend(added)
             key = " ".join(words)
             if words and key not in index.prefixes and key not in index.keys:
                 break
-            if key in index.keys:
+            # A trailing article adds nothing: "Syria as ..." is "Syria".
+            if added and key in index.keys:
                 best = (len(spans), key, len(words))
             gap_end = span[1] + 1
             if text[span[1] : gap_end] not in _JOIN_GAPS or gap_end >= limit:
@@ -240,6 +240,8 @@ def _scan_sentence(
             continue
         prev = _previous_token(text, spans[0][0], sentence.start)
         nxt = _token_at(text, last + 1, limit) if text[last : last + 1] in _JOIN_GAPS else None
+        if nxt and not _token_words(text[nxt[0] : nxt[1]]) and text[nxt[1] : nxt[1] + 1] == "-":
+            nxt = _token_at(text, nxt[1] + 1, limit)  # "Khaled al-Masoud": look past "al-"
         found.append(
             _Candidate(
                 start=first,
@@ -391,52 +393,15 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _resolve(gazetteer: Gazetteer, candidate: _Candidate) -> Resolution:
     resolution = gazetteer.resolve(candidate.query)
     if candidate.kind in ("country", "demonym") and resolution.precision != "country":
-        # A country must not snap to a look-alike village ("Turkey" -> "Turaykiyah").
-        return _country(gazetteer, candidate.query)
-    return resolution
-
-
-_COUNTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _country(gazetteer: Gazetteer, name: str) -> Resolution:
-    """A country drawn from the gazetteer's own admin units (OCHA P-codes start with the
-    ISO alpha-2 code), for a gazetteer that has no country entries.
-
-    Adapter until :class:`geo.gazetteer.Gazetteer` resolves country names itself.
-    """
-    code = cue_lists().country_codes.get(name)
-    known = _COUNTRIES.setdefault(gazetteer, {})
-    if code not in known:
-        entries = gazetteer.entries
-        units = entries.index[
-            (entries["kind"] == "adm1") & entries["pcode"].str.startswith(code or "?")
-        ]
-        shapes = [gazetteer.area_geometry(int(i)) for i in units] if code else []
-        shapes = [s for s in shapes if s is not None]
-        known[code] = shapely.union_all(shapes) if shapes else None
-    shape = known[code]
-    if shape is None:
+        # A country the gazetteer does not cover must not snap to a look-alike village
+        # ("Turkey" -> "Turaykiyah"): it stays a place, unresolved.
         return Resolution(
-            query=name,
+            query=candidate.query,
             status="unresolved",
-            reason=f"{name!r} is a country the gazetteer does not cover",
+            reason=f"{candidate.query!r} is a country the gazetteer does not cover",
+            candidates=resolution.candidates,
         )
-    point = shape.representative_point()
-    return Resolution(
-        query=name,
-        status="resolved",
-        latitude=point.y,
-        longitude=point.x,
-        geometry=shape,
-        precision="country",
-        method="area",
-        matched_name=name,
-        source="boundaries",
-        source_id=code,
-        score=100.0,
-        n_candidates=1,
-    )
+    return resolution
 
 
 def find_toponyms(
