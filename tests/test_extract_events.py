@@ -182,3 +182,24 @@ def test_html_page_and_export(tmp_path: Path, gazetteer: Gazetteer) -> None:
 def test_text_without_places_gives_an_empty_typed_frame(gazetteer: Gazetteer) -> None:
     events = extract_events("Nothing happened here.", gazetteer=gazetteer)
     assert len(events) == 0 and "role" in events.columns and events.crs.to_epsg() == 4326
+
+
+def test_arabic_report_finds_the_town_and_its_governorate(gazetteer: Gazetteer) -> None:
+    text = "قتل شخص في غارة جوية على الضمير في ريف دمشق"
+    found = [(t.phrase, t.role) for t in find_toponyms(text, gazetteer)]
+    # The preposition على is spelled like a village; it is not a place here.
+    assert found == [("الضمير", "event"), ("ريف دمشق", "reference")]
+    events = extract_events(text, gazetteer=gazetteer)
+    raid = events[events["role"] == "event"].iloc[0]
+    assert raid["event_type"] == "airstrike"
+    assert _km(raid["latitude"], raid["longitude"], 33.64389, 36.69376) < 1
+
+
+def test_capitalised_dateline_and_trailing_article(gazetteer: Gazetteer) -> None:
+    text = "DAMASCUS, Syria (AP) — Shelling hit Douma as government forces advanced."
+    found = [(t.phrase, t.kind, t.role) for t in find_toponyms(text, gazetteer)]
+    assert found == [
+        ("DAMASCUS", "name", "reference"),
+        ("Syria", "country", "reference"),
+        ("Douma", "name", "event"),
+    ]

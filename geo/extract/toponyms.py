@@ -62,7 +62,8 @@ _CALENDAR = frozenset(
 _PREPOSITIONS = frozenset(
     {"in", "at", "near", "of", "from", "to", "into", "toward", "towards", "across",
      "throughout", "around", "outside", "inside", "between", "via", "on", "by", "for", "with",
-     "over", "under", "against", "through"}
+     "over", "under", "against", "through",
+     "في", "على", "قرب", "من", "إلى", "الى", "بين", "حول", "داخل", "خارج"}
 )  # fmt: skip
 _ADMIN_HEAD_AFTER = re.compile(
     r"\s+(province|governorate|district|sub-?district|military airport|airport|air base|camp)\b",
@@ -226,8 +227,9 @@ def _scan_sentence(
             if text[span[1] : gap_end] not in _JOIN_GAPS or gap_end >= limit:
                 break
             pos = gap_end
-        if best is None:
-            continue
+        first_word = text[spans[0][0] : spans[0][1]]
+        if best is None or (_ARABIC.match(first_word) and first_word in cues.function_words):
+            continue  # Arabic prepositions and common words spelled like villages
         n_tokens, key, n_words = best
         first = spans[1][0] if direction and n_tokens > 1 else spans[0][0]
         last = spans[n_tokens - 1][1]
@@ -339,7 +341,7 @@ def _glued_to_name(candidate: _Candidate, title_case: bool) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\"“”—]")
-_WORD_BEFORE = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_WORD_BEFORE = re.compile(r"[a-z]+(?:-[a-z]+)*|[\u0621-\u064a]+")
 _SKIPPED_BEFORE = _DIRECTIONS | {"the"}
 
 
@@ -369,7 +371,7 @@ def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[s
         if re.fullmatch(r"\s*(?:and|or|,\s*and|,\s*or)\s*", gap) and previous.kind == "name":
             return previous.role, previous.cue
         # "Kfraya in Idlib", "Dumayr, Rif Dimashq": the second place contains the first.
-        if re.fullmatch(r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?", gap, re.IGNORECASE):
+        if re.fullmatch(r"\s*(?:,|in|,\s*in|في|،)\s*(?:the\s+)?", gap, re.IGNORECASE):
             return "reference", gap.strip() or ","
     words = _words_before(before)
     for role, phrases in cues.role_phrases:
@@ -449,7 +451,7 @@ def find_toponyms(
 
     # Evidence that a single-word name is a place, then spread over the text by key.
     def evident(candidate: _Candidate) -> bool:
-        if candidate.kind != "name" or candidate.words >= 2 or _ARABIC.match(candidate.query):
+        if candidate.kind != "name" or candidate.words >= 2:
             return True
         if index.importance.get(candidate.key, 0.0) >= IMPORTANT:
             return True
