@@ -115,6 +115,7 @@ class _ScanIndex:
             for n in range(1, min(len(words), MAX_TOKENS + 2)):
                 prefixes.add(" ".join(words[:n]))
         self.prefixes = frozenset(prefixes)
+        self.first_words = frozenset(key.split()[0] for key in keys)
         importance = gazetteer.entries["importance"].to_numpy()
         kinds = gazetteer.entries["kind"].to_numpy()
         names = gazetteer.names
@@ -181,10 +182,14 @@ class _Candidate:
 
 
 def _previous_token(text: str, start: int, floor: int) -> str | None:
+    """The word right before ``start`` when only a space or hyphen separates them."""
     if start - 1 <= floor or text[start - 1] not in _JOIN_GAPS:
         return None
-    match = re.search(rf"{_LETTERS}+$", text[max(floor, start - 40) : start - 1])
-    return match.group() if match else None
+    end = start - 1
+    begin = end
+    while begin > floor and begin > end - 40 and text[begin - 1].isalpha():
+        begin -= 1
+    return text[begin:end] if begin < end else None
 
 
 def _scan_sentence(
@@ -207,6 +212,12 @@ def _scan_sentence(
         pos = start_match.start()
         lead = start_match.group()
         direction = lead[:1].islower() and not lead.endswith("-")
+        if not direction and not lead.endswith("-"):
+            # Fast rejection: most capitalised words start no gazetteer name.
+            head = _token_at(text, pos, limit)
+            head_words = _token_words(text[head[0] : head[1]]) if head else ()
+            if head_words and head_words[0] not in index.first_words:
+                continue
         spans: list[tuple[int, int]] = []
         words: list[str] = []
         best = None
