@@ -203,3 +203,24 @@ def test_capitalised_dateline_and_trailing_article(gazetteer: Gazetteer) -> None
         ("Syria", "country", "reference"),
         ("Douma", "name", "event"),
     ]
+
+
+def test_passive_event_verbs_and_ordinary_words(gazetteer: Gazetteer) -> None:
+    found = [(t.phrase, t.role) for t in find_toponyms("Homs and Hama were shelled.", gazetteer)]
+    assert found == [("Homs", "event"), ("Hama", "event")]
+    # "Revolution" names a town in the index, but the text also uses the word in lower case.
+    text = "Revolution Day was marked as the revolution turned twelve."
+    assert find_toponyms(text, gazetteer) == []
+
+
+def test_batch_of_files_keeps_each_file_as_provenance(articles: Path, gazetteer: Gazetteer) -> None:
+    names = [
+        "dumayr_raid_report.txt",
+        "05_geowebnews_1_turkey_shells_syrian_city_as_it_pushes_into_kurdish_enclave.txt",
+    ]
+    events = extract_file([articles / n for n in names], gazetteer=gazetteer)
+    files = {Path(f).name for f in events["source_file"]}
+    assert files == set(names)
+    assert events["event_id"].is_unique
+    afrin = events[(events["location"] == "Afrin") & (events["role"] == "event")].iloc[0]
+    assert afrin["fatalities"] == 73 and afrin["event_type"] == "clashes"

@@ -69,6 +69,12 @@ _ADMIN_HEAD_AFTER = re.compile(
     r"\s+(province|governorate|district|sub-?district|military airport|airport|air base|camp)\b",
     re.IGNORECASE,
 )
+# "Homs and Hama were shelled": the place is the object of an event verb.
+_PASSIVE_AFTER = re.compile(
+    r"(?:\s*(?:,|and)\s+(?:al-)?[A-Z][\w'’-]*)*\s+(?:was|were|is|are|has been|have been|had been)"
+    r"\s+(?:\w+ly\s+)?(?:again\s+)?(?P<verb>shelled|bombed|struck|hit|raided|attacked|targeted|"
+    r"stormed|captured|besieged|bombarded|overrun|retaken)\b"
+)
 _BASED_AFTER = re.compile(r"^-(?:based|backed|led|held|controlled|allied)\b", re.IGNORECASE)
 
 
@@ -393,6 +399,9 @@ def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[s
     head = cues.place_head_after.match(after)
     if head:
         return "event", head.group().strip()
+    passive = _PASSIVE_AFTER.match(after)
+    if passive:
+        return "event", passive.group("verb")
     return "reference", None
 
 
@@ -464,7 +473,7 @@ def find_toponyms(
     def evident(candidate: _Candidate) -> bool:
         if candidate.kind != "name" or candidate.words >= 2:
             return True
-        if index.importance.get(candidate.key, 0.0) >= IMPORTANT:
+        if index.importance.get(candidate.key, 0.0) >= IMPORTANT and not _common_word(candidate):
             return True
         before = raw[max(candidate.sentence.start, candidate.start - 60) : candidate.start]
         after = raw[candidate.end : candidate.sentence.end]
@@ -474,8 +483,20 @@ def find_toponyms(
             return True
         heads = cues.role_phrases[2][1]
         return any(" ".join(words[-n:]) in heads for n in (1, 2, 3)) or bool(
-            cues.place_head_after.match(after)
+            cues.place_head_after.match(after) or _PASSIVE_AFTER.match(after)
         )
+
+    lowercase_words: set[str] = set()
+
+    def _common_word(candidate: _Candidate) -> bool:
+        """An important name that is also an ordinary word needs a cue ("Revolution",
+        "Tell"): short, or written in lower case elsewhere in the text."""
+        surface = raw[candidate.start : candidate.end]
+        if len(surface) < 4:
+            return True
+        if not lowercase_words:
+            lowercase_words.update(re.findall(r"\b[a-z]+\b", raw) or ["-"])
+        return surface.lower() in lowercase_words
 
     evidenced = {c.key for c, _ in kept if evident(c)}
     # Coordination with a place: "the villages of Foua and Kfraya".
