@@ -23,9 +23,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +38,7 @@ from pyproj import CRS
 
 from geo.report import DataDirError, InputError, Problem
 from geo.schema import ADM_LEVELS
-from geo.settings import resolve_data_dir
+from geo.settings import PROJECT_DATA_DIR, resolve_data_dir
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".topojson", ".shp", ".gpkg", ".zip", ".parquet")
 # geo's normalised layout inside ``<data_dir>/boundaries``: ``{iso3}_adm{n}_*.{geojson,...}``.
@@ -148,7 +150,6 @@ def _detect(frame: pd.DataFrame, label: str) -> _Detected:
             mapping["adm1_name_ar"] = cols["name_ar"]
         return _Detected("naturalearth", 1, mapping)
     levels = [n for n in range(0, 10) if f"adm{n}_pcode" in cols]
-    levels = [n for n in levels if n >= 1]
     if not levels:
         shown = ", ".join(map(str, list(frame.columns)[:12]))
         raise InputError(
@@ -161,7 +162,7 @@ def _detect(frame: pd.DataFrame, label: str) -> _Detected:
     # geo's own files carry adm1_name_en (or adm1_name) and adm1_name_ar.
     cod_ab = any(f"adm{n}_en" in cols for n in levels) or "lang1" in cols or "valid_on" in cols
     mapping = {}
-    for n in range(1, finest + 1):
+    for n in range(min(1, finest), finest + 1):
         code = cols.get(f"adm{n}_pcode")
         if code is None:
             continue
@@ -189,7 +190,7 @@ def _polygon_layers(path: Path) -> list[tuple[str, str | None]]:
     try:
         layers = pyogrio.list_layers(dataset)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InputError(f"{path}: cannot be read as a boundary file ({exc})") from None
+        raise InputError(f"{path}: cannot be read as a boundary file ({_one_line(exc)})") from None
     if len(layers) == 0 and path.suffix.lower() == ".zip":
         raise InputError(f"{path}: the zip holds no Shapefile, GeoJSON or GeoPackage layer")
     return [(dataset, str(name)) for name, _ in layers]
@@ -200,22 +201,34 @@ def _lonlat_bounds(frame: gpd.GeoDataFrame) -> bool:
     return bool(-180.5 <= xmin <= xmax <= 360.5 and -90.5 <= ymin <= ymax <= 90.5)
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 def _read_layer(dataset: str, layer: str | None, label: str) -> gpd.GeoDataFrame:
-    if layer is None:
-        frame = gpd.read_parquet(dataset)
-    else:
-        try:
-            frame = gpd.read_file(dataset, layer=layer, engine="pyogrio")
-        except Exception as exc:
-            raise InputError(f"{label}: cannot be read ({exc})") from None
-    return frame
+    try:
+        if layer is None:
+            return gpd.read_parquet(dataset)
+        return gpd.read_file(dataset, layer=layer, engine="pyogrio")
+    except Exception as exc:  # GDAL, Arrow and JSON errors all mean "not readable"
+        raise InputError(f"{label}: cannot be read ({_one_line(exc)})") from None
+
+
+class BoundaryFile(NamedTuple):
+    """What :func:`read_boundaries` found in one file, folder or zip."""
+
+    levels: dict[int, gpd.GeoDataFrame]  # normalised layers by admin level
+    problems: list[Problem]  # what validation repaired or found
+    attribution: str  # the credit the source's licence requires
+    kinds: dict[int, str]  # source schema per level: geo / cod-ab / geoboundaries / naturalearth
 
 
 def read_boundaries(
     path: str | os.PathLike,
     *,
     level: int | None = None,
-) -> tuple[dict[int, gpd.GeoDataFrame], list[Problem], str]:
+) -> BoundaryFile:
     """Read every admin layer in a boundary file, folder or zip and normalise it.
 
     Parameters
@@ -227,10 +240,11 @@ def read_boundaries(
 
     Returns
     -------
-    (dict level -> GeoDataFrame, list of Problem, str)
-        The normalised layers (only their own and parents' admin columns plus geometry, in
-        EPSG:4326, sorted by P-code), what validation repaired or found, and the credit
-        the source's licence requires.
+    BoundaryFile
+        ``levels``: the normalised layers (own and parents' admin columns plus geometry,
+        EPSG:4326, sorted by P-code); ``problems``: what validation repaired or found;
+        ``attribution``: the credit the source's licence requires; ``kinds``: the source
+        schema detected per level.
 
     Raises
     ------
@@ -248,6 +262,7 @@ def read_boundaries(
     else:
         targets = _polygon_layers(path)
     levels: dict[int, gpd.GeoDataFrame] = {}
+    kinds: dict[int, str] = {}
     problems: list[Problem] = []
     credits: list[str] = []
     crs_seen: dict[str, str] = {}
@@ -255,11 +270,11 @@ def read_boundaries(
         label = dataset if layer is None or len(targets) == 1 else f"{dataset} (layer {layer!r})"
         label = label.replace("/vsizip/", "")
         frame = _read_layer(dataset, layer, label)
-        kinds = set(frame.geom_type.dropna().unique())
-        if not kinds & {"Polygon", "MultiPolygon"}:
+        geometry_types = set(frame.geom_type.dropna().unique())
+        if not geometry_types & {"Polygon", "MultiPolygon"}:
             if len(targets) > 1:
                 continue  # lines and points beside the polygons in a COD-AB package
-            shown = ", ".join(sorted(kinds)) or "no geometries"
+            shown = ", ".join(sorted(geometry_types)) or "no geometries"
             raise InputError(
                 f"{label}: holds {shown}, not admin areas (Polygon or MultiPolygon expected)"
             )
@@ -275,9 +290,12 @@ def read_boundaries(
             problems.append(_note(label, "level", f"a second adm{detected.level} layer; ignored"))
             continue
         levels[detected.level] = normal
+        kinds[detected.level] = detected.source
         credits.append(_attribution(detected.source, path, frame))
     if not levels:
-        raise InputError(f"{path}: no admin level 1-3 polygon layer found")
+        raise InputError(
+            f"{path}: no admin level 1-3 polygon layer (only the country outline or finer levels)"
+        )
     if len(set(crs_seen.values())) > 1:
         listed = "; ".join(f"{k}: {v}" for k, v in crs_seen.items())
         problems.append(
@@ -287,7 +305,7 @@ def read_boundaries(
                 f"layers came in different CRS ({listed}); all reprojected to EPSG:4326",
             )
         )
-    return levels, problems, "; ".join(dict.fromkeys(c for c in credits if c))
+    return BoundaryFile(levels, problems, "; ".join(dict.fromkeys(c for c in credits if c)), kinds)
 
 
 def _relevel(detected: _Detected, level: int) -> _Detected:
@@ -306,25 +324,34 @@ def _note(file: str, field_name: str, reason: str, value: str | None = None) -> 
     return Problem(file, None, field_name, reason, stage="boundaries", value=value)
 
 
-def _attribution(source: str, path: Path, frame: pd.DataFrame) -> str:
-    if source == "geoboundaries":
-        detail = ""
-        meta = (
-            next(iter(sorted(path.parent.glob("*metaData.json"))), None) if path.is_file() else None
-        )
+def _geoboundaries_credit(path: Path) -> str:
+    """geoBoundaries credit, with the original source and licence from its metadata file
+    (``geoBoundaries-SYR-ADM3-metaData.json``) when one lies beside the file or in a
+    ``geoBoundaries/`` folder beside it."""
+    detail = ""
+    if path.is_file():
+        prefix = re.match(r"(?i)(geoboundaries-[a-z]{3}-adm\d)", path.name)
+        pattern = f"{prefix.group(1)}*metaData.json" if prefix else "geoBoundaries-*metaData.json"
+        folders = (path.parent, path.parent / "geoBoundaries")
+        meta = next((m for f in folders for m in sorted(f.glob(pattern))), None)
         if meta is not None:
             info = json.loads(meta.read_text(encoding="utf-8"))
-            parts = [info.get("boundarySource-1"), info.get("boundarySource-2")]
-            origin = ", ".join(p for p in parts if p)
+            origin = ", ".join(
+                v for k, v in sorted(info.items()) if re.fullmatch(r"boundarySource-\d+", k) and v
+            )
             detail = f"; source: {origin}; licence: {info.get('boundaryLicense', 'see metadata')}"
-        return ATTRIBUTIONS["geoboundaries"].format(detail=detail)
+    return ATTRIBUTIONS["geoboundaries"].format(detail=detail)
+
+
+def _attribution(source: str, path: Path, frame: pd.DataFrame) -> str:
+    if source == "geoboundaries":
+        return _geoboundaries_credit(path)
     if source == "geo":
+        # geo's files name their origins in provenance columns.
         credits = []
         if "gb_shapeID" in frame.columns:
-            credits.append(
-                "Boundaries: OCHA / UN Cartographic Section via HDX and geoBoundaries (CC BY 3.0 IGO)"
-            )
-        if "opensyria_id" in frame.columns or "n_adm3" in frame.columns:
+            credits.append(_geoboundaries_credit(path))
+        if "opensyria_id" in frame.columns:
             credits.append(ATTRIBUTIONS["opensyria"])
         return "; ".join(credits)
     return ATTRIBUTIONS[source]
@@ -507,8 +534,9 @@ def _fill_parents(levels: dict[int, gpd.GeoDataFrame], sources: dict[int, str]) 
     return problems
 
 
-def _normalised_files(root: Path, country: str | None) -> dict[str, dict[int, Path]]:
-    """``{iso3: {level: path}}`` for geo's normalised layout in a boundaries folder."""
+def boundary_files(root: Path, country: str | None = None) -> dict[str, dict[int, Path]]:
+    """``{iso3: {level: path}}`` of the files laid out the way geo reads a boundaries
+    folder (``{iso3}_adm{n}_*.geojson``...), for one country or all."""
     found: dict[str, dict[int, Path]] = {}
     for path in sorted(root.iterdir()):
         if path.suffix.lower() not in BOUNDARY_SUFFIXES:
@@ -522,12 +550,22 @@ def _normalised_files(root: Path, country: str | None) -> dict[str, dict[int, Pa
     return found
 
 
-def _manifest_attribution(root: Path) -> str:
-    manifest = root / MANIFEST_NAME
+def _manifest_attribution(root: Path, paths: Sequence[Path]) -> str:
+    """Credits ``geo data fetch`` recorded for these files (``<data_dir>/manifest.json``)."""
+    manifest = root.parent / MANIFEST_NAME
     if not manifest.is_file():
         return ""
-    entries = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-    credits = [e.get("attribution", "") for e in entries.values()]
+    try:
+        countries = json.loads(manifest.read_text(encoding="utf-8")).get("countries", {})
+    except json.JSONDecodeError:
+        return ""
+    wanted = {p.resolve() for p in paths}
+    credits = [
+        entry.get("attribution", "")
+        for country in countries.values()
+        for rel, entry in country.get("files", {}).items()
+        if (root.parent / rel).resolve() in wanted
+    ]
     return "; ".join(dict.fromkeys(c for c in credits if c))
 
 
@@ -564,7 +602,7 @@ def load_admin_layers(
             raise InputError("no boundary files given")
     else:
         root = resolve_data_dir(data_dir) / "boundaries"
-        by_country = _normalised_files(root, country)
+        by_country = boundary_files(root, country)
         if not by_country:
             wanted = f" for {country.upper()}" if country else ""
             raise DataDirError(
@@ -582,7 +620,7 @@ def load_admin_layers(
     problems: list[Problem] = []
     credits: list[str] = []
     for path in paths:
-        found, notes, credit = read_boundaries(path)
+        found, notes, credit, _ = read_boundaries(path)
         problems += notes
         credits.append(credit)
         for n, layer in found.items():
@@ -594,16 +632,118 @@ def load_admin_layers(
             levels[n], sources[n] = layer, str(path)
     problems += _fill_parents(levels, sources)
     if files is None:
-        credits.insert(0, _manifest_attribution(root))
+        credits.insert(0, _manifest_attribution(root, paths))
     attribution = "; ".join(dict.fromkeys(c for part in credits for c in part.split("; ") if c))
     return AdminLayers(levels=levels, attribution=attribution, sources=sources, problems=problems)
 
 
-def layer_summary(layers: AdminLayers) -> list[str]:
-    """Lines describing loaded layers and validation notes, for ``geo data status`` and logs."""
-    lines = [
-        f"adm{n}: {len(layers[n])} units from {layers.sources.get(n, '?')}"
-        for n in sorted(layers.levels)
-    ]
-    lines += [f"  {p}" for p in layers.problems]
-    return lines
+# --------------------------------------------------------------------------- admin names
+
+CROSSWALK_PATH = PROJECT_DATA_DIR / "admin_crosswalk.csv"
+# Words that only say what kind of unit a name is ("Rif Dimashq Governorate").
+_UNIT_WORDS = re.compile(
+    r"\b(governorate|muhafazat?|province|district|sub-?district|nahiya|mantiqa|region)\b"
+)
+_ARTICLE = re.compile(r"\b(al|el|ar|as|ash|at|ath|az|ad|adh|an|ad)\s+")
+# "Mintaqat" (area of) and "Markaz" (centre of), as keys: UCDP's "Markaz Idlib district".
+_CENTRE = re.compile(r"^((mntqt|mrkz)\s+)+")
+
+
+def name_key(name: str) -> str:
+    """A spelling-tolerant key for an admin name: case, accents, apostrophes, hyphens,
+    Arabic articles, unit words, vowels and doubled letters do not count, so "Dar'a",
+    "Daraa Governorate" and "Dara" share a key, as do "Idleb"/"Idlib", "Lattakia"/"Latakia"."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[`'’ʿʾ]", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = _UNIT_WORDS.sub(" ", text)
+    text = _ARTICLE.sub("", " ".join(text.split()) + " ").strip()
+    words = []
+    for word in text.split():
+        word = word.rstrip("h") or word  # Hamah/Hama, Raqqah/Raqqa
+        word = re.sub(r"[aeiouyw]", "", word) or word
+        words.append(re.sub(r"(.)\1+", r"\1", word))
+    return " ".join(words)
+
+
+def read_crosswalk(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The admin-name crosswalk: ``country, level, name, pcode, source, provenance`` rows
+    mapping names a dataset uses to the P-code of the unit they mean."""
+    path = Path(path) if path is not None else CROSSWALK_PATH
+    try:
+        table = pd.read_csv(path, dtype="string", comment="#")
+    except FileNotFoundError:
+        raise DataDirError(f"admin crosswalk {str(path)!r} is missing") from None
+    needed = {"country", "level", "name", "pcode"}
+    if not needed <= set(table.columns):
+        raise InputError(f"{path}: crosswalk needs columns {', '.join(sorted(needed))}")
+    table["level"] = table["level"].astype("int64")
+    return table
+
+
+def match_admin_names(
+    names: Sequence[str | None] | pd.Series,
+    layers: AdminLayers,
+    *,
+    level: int,
+    parents: Sequence[str | None] | pd.Series | None = None,
+    crosswalk: pd.DataFrame | None = None,
+) -> pd.Series:
+    """P-codes of the units that admin names (as a dataset writes them) refer to.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Names such as ACLED ``admin1`` or UCDP ``adm_1`` values ("Dar'a",
+        "Rif Dimashq Governorate").
+    layers : AdminLayers
+        Units to match against (their English names and P-codes).
+    level : int, keyword-only
+        Admin level of the names.
+    parents : sequence of str, optional, keyword-only
+        Parent P-codes (level - 1) to match within; disambiguates repeated names.
+    crosswalk : DataFrame, optional, keyword-only
+        Explicit name -> P-code entries (default :func:`read_crosswalk`), tried first.
+
+    Returns
+    -------
+    Series of string
+        The P-code per name, NA where the name is empty, unknown or ambiguous.
+    """
+    crosswalk = read_crosswalk() if crosswalk is None else crosswalk
+    units = layers[level]
+    code, parent_code = f"adm{level}_pcode", f"adm{level - 1}_pcode"
+    has_parent = parent_code in units.columns
+    known_codes = set(units[code].dropna())
+    explicit: dict[tuple[str, str | None], str] = {}
+    for row in crosswalk[crosswalk["level"] == level].itertuples(index=False):
+        if row.pcode in known_codes:
+            explicit[(name_key(row.name), None)] = row.pcode
+    by_key: dict[tuple[str, str | None], set[str]] = {}
+    for row in units.itertuples(index=False):
+        pcode = getattr(row, code)
+        parent = getattr(row, parent_code) if has_parent else None
+        for name in (getattr(row, f"adm{level}_name"),):
+            if name is None or pd.isna(name):
+                continue
+            for key in {name_key(name), _CENTRE.sub("", name_key(name))}:
+                by_key.setdefault((key, None), set()).add(pcode)
+                by_key.setdefault((key, parent), set()).add(pcode)
+    names = list(names)
+    parents = list(parents) if parents is not None else [None] * len(names)
+    out = []
+    for name, parent in zip(names, parents, strict=True):
+        if name is None or pd.isna(name) or not str(name).strip():
+            out.append(None)
+            continue
+        key = name_key(name)
+        parent = None if parent is None or pd.isna(parent) else parent
+        found = explicit.get((key, None))
+        if found is None:
+            for candidate in (key, _CENTRE.sub("", key)):
+                hits = by_key.get((candidate, parent)) or by_key.get((candidate, None)) or set()
+                if len(hits) == 1:
+                    found = next(iter(hits))
+                    break
+        out.append(found)
+    return pd.Series(out, dtype="string")

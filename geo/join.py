@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS
 
 from geo.boundaries import AdminLayers
-from geo.report import Problem
+from geo.report import InputError, Problem
 from geo.schema import ADM_JOINS, ADM_LEVELS, admin_levels_supported
 
 DEFAULT_MAX_DISTANCE_M = 5_000.0
@@ -38,6 +38,7 @@ _BORDER = -1  # a grid cell a border crosses: test its points exactly
 ADMIN_FIELDS = ("pcode", "name", "name_ar")
 ADM_JOIN_CODES = {name: code for code, name in enumerate(ADM_JOINS)}
 _NO_METHOD = -1
+_COARSER = -3  # a point placed in a coarser level only
 
 
 def admin_columns(levels: tuple[int, ...] | list[int] = (1, 2, 3)) -> list[str]:
@@ -113,13 +114,24 @@ class _UnitLocator:
     def __init__(self, layer: gpd.GeoDataFrame, *, cells: int = GRID_CELLS):
         self.polygons = np.asarray(layer.geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.polygons)
-        self.grid = _build_grid(self.polygons, self.tree, cells)
+        self._cells = cells
+        self._grid: _Grid | None = None
         self._projected: dict[str, shapely.STRtree] = {}
 
-    def locate(self, points: np.ndarray) -> np.ndarray:
-        """Row of the unit covering each point (smallest on shared borders); -1 if none."""
-        x = shapely.get_x(points)
-        y = shapely.get_y(points)
+    @property
+    def grid(self) -> _Grid:
+        # Built on first point lookup: area events only need the tree.
+        if self._grid is None:
+            self._grid = _build_grid(self.polygons, self.tree, self._cells)
+        return self._grid
+
+    def locate(
+        self, points: np.ndarray, x: np.ndarray | None = None, y: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Row of the unit covering each point (smallest on shared borders); -1 if none.
+        ``x``/``y``: the points' coordinates when the caller has them already."""
+        x = shapely.get_x(points) if x is None else x
+        y = shapely.get_y(points) if y is None else y
         found = self.grid.lookup(x, y).astype(np.int64)
         exact = np.flatnonzero(found == _BORDER)
         if len(exact):
@@ -143,9 +155,18 @@ class _UnitLocator:
             self._projected[key] = shapely.STRtree(np.asarray(projected, dtype=object))
         tree = self._projected[key]
         projected_points = np.asarray(gpd.GeoSeries(points, crs=4326).to_crs(crs).values)
-        (inp, idx), dist = tree.query_nearest(
-            projected_points, max_distance=max_distance_m, return_distance=True, all_matches=True
+        # Points the projection cannot represent (the far side of the globe) are far away.
+        usable = np.flatnonzero(
+            np.isfinite(shapely.get_x(projected_points))
+            & np.isfinite(shapely.get_y(projected_points))
         )
+        (inp, idx), dist = tree.query_nearest(
+            projected_points[usable],
+            max_distance=max_distance_m,
+            return_distance=True,
+            all_matches=True,
+        )
+        inp = usable[inp]
         # all_matches keeps ties; the smallest unit row wins, as for points on a border.
         order = np.lexsort((idx, inp))
         inp, idx, dist = inp[order], idx[order], dist[order]
@@ -204,26 +225,44 @@ def _allowed_masks(precision: pd.Series, available: list[int]) -> dict[int, np.n
     return masks
 
 
-def _area_units(layers: AdminLayers, geometry: shapely.Geometry) -> tuple[int | None, int | None]:
-    """Finest level and row whose unit contains the whole of ``geometry`` (None if none)."""
+def _area_units(layers: AdminLayers, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Finest level and row of the unit containing the whole of each geometry (0 and -1
+    where none does). Polygons count as contained when AREA_WITHIN_SHARE of their surface
+    lies in the unit; lines and multipoints when the unit covers them."""
+    level_of = np.zeros(len(areas), dtype=np.int64)
+    row_of = np.full(len(areas), -1, dtype=np.int64)
+    polygonal = shapely.get_dimensions(areas) == 2
+    surface = shapely.area(areas)
+    pending = np.arange(len(areas))
     for level in sorted(layers.levels, reverse=True):
+        if not len(pending):
+            break
         locator = _locator(layers, level)
-        candidates = locator.tree.query(geometry, predicate="intersects")
-        if not len(candidates):
-            continue
-        polys = locator.polygons[candidates]
-        if shapely.get_dimensions(geometry) == 2:
-            share = shapely.area(shapely.intersection(polys, geometry)) / max(
-                shapely.area(geometry), 1e-30
-            )
-            best = int(np.argmax(share))
-            if share[best] >= AREA_WITHIN_SHARE:
-                return level, int(candidates[best])
-        else:
-            covers = shapely.covers(polys, geometry)
-            if covers.any():
-                return level, int(np.min(candidates[covers]))
-    return None, None
+        inp, idx = locator.tree.query(areas[pending], predicate="intersects")
+        event, unit = areas[pending][inp], locator.polygons[idx]
+        by_area = polygonal[pending][inp]
+        inside = np.zeros(len(inp), dtype=bool)
+        shared = shapely.area(shapely.intersection(unit[by_area], event[by_area]))
+        inside[by_area] = shared >= AREA_WITHIN_SHARE * surface[pending][inp][by_area]
+        inside[~by_area] = shapely.covers(unit[~by_area], event[~by_area])
+        best = _first_hit(len(pending), np.vstack([inp[inside], idx[inside]]))
+        found = best >= 0
+        level_of[pending[found]] = level
+        row_of[pending[found]] = best[found]
+        pending = pending[~found]
+    return level_of, row_of
+
+
+def _invalid_point_problems(
+    events: pd.DataFrame, positions: np.ndarray, xs: np.ndarray, ys: np.ndarray
+) -> list[Problem]:
+    """One problem per point whose coordinates are no longitude/latitude."""
+    files, lines = _provenance(events, positions)
+    reason = "not a longitude/latitude (-180..180, -90..90); no admin unit assigned"
+    return [
+        Problem(file, line, "geometry", reason, stage="join", value=f"{ys[p]}, {xs[p]}")
+        for file, line, p in zip(files, lines, positions, strict=True)
+    ]
 
 
 def _outside_problems(
@@ -287,6 +326,8 @@ def join_admin(
     """
     if max_distance_m < 0:
         raise ValueError(f"max_distance_m must be >= 0, got {max_distance_m!r}")
+    if not isinstance(events, gpd.GeoDataFrame) or events._geometry_column_name not in events:
+        raise InputError("events have no geometry column; geocode them before join_admin")
     out = events.copy()
     available = sorted(layers.levels)
     finest = layers.finest
@@ -315,15 +356,35 @@ def join_admin(
     method = np.full(len(out), _NO_METHOD, dtype=np.int8)
     problems: list[Problem] = []
 
-    # Points: the finest unit first, then the nearest for points outside every unit. A
-    # point whose precision allows no level (a region, a country) is in no unit.
+    # Points: the finest unit first; a point outside every finest unit may still lie in a
+    # coarser one (layers that do not cover the whole country at every level); the rest
+    # take the nearest finest unit. A point whose precision allows no level (a region, a
+    # country) is in no unit.
     layer = layers[finest]
     locator = _locator(layers, finest)
     method[is_point & ~any_allowed] = ADM_JOIN_CODES["none"]
-    point_pos = np.flatnonzero(is_point & any_allowed)
-    rows = locator.locate(geoms[point_pos])
+    xs, ys = np.full(len(out), np.nan), np.full(len(out), np.nan)
+    xs[is_point], ys[is_point] = shapely.get_x(geoms[is_point]), shapely.get_y(geoms[is_point])
+    with np.errstate(invalid="ignore"):
+        lonlat = (np.abs(xs) <= 180) & (np.abs(ys) <= 90)
+    invalid = is_point & any_allowed & ~lonlat
+    method[invalid] = ADM_JOIN_CODES["none"]
+    problems.extend(_invalid_point_problems(out, np.flatnonzero(invalid), xs, ys))
+    point_pos = np.flatnonzero(is_point & any_allowed & lonlat)
+    rows = locator.locate(geoms[point_pos], xs[point_pos], ys[point_pos])
     method[point_pos[rows >= 0]] = ADM_JOIN_CODES["within"]
-    outside = point_pos[rows < 0]
+    elsewhere: list[tuple[int, np.ndarray, np.ndarray]] = []  # (level, events, unit rows)
+    for level in sorted(available, reverse=True)[1:]:
+        missing_pos = np.flatnonzero(rows < 0)
+        if not len(missing_pos):
+            break
+        found = _locator(layers, level).locate(geoms[point_pos[missing_pos]])
+        hit = found >= 0
+        if hit.any():
+            elsewhere.append((level, point_pos[missing_pos[hit]], found[hit]))
+            method[point_pos[missing_pos[hit]]] = ADM_JOIN_CODES["within"]
+            rows[missing_pos[hit]] = _COARSER
+    outside = point_pos[rows == -1]
     if len(outside):
         crs = (
             CRS.from_user_input(projected_crs)
@@ -331,7 +392,7 @@ def join_admin(
             else _projected_crs(layers)
         )
         near_rows, metres = locator.nearest(geoms[outside], crs, max_distance_m)
-        rows[rows < 0] = near_rows
+        rows[rows == -1] = near_rows
         method[outside] = np.where(
             near_rows >= 0, ADM_JOIN_CODES["nearest"], ADM_JOIN_CODES["none"]
         )
@@ -341,7 +402,7 @@ def join_admin(
             )
         )
     unit_row = np.full(len(out), -1, dtype=np.int64)
-    unit_row[point_pos] = rows
+    unit_row[point_pos] = np.where(rows >= 0, rows, -1)
     for n in available:
         take = np.where(allowed[n], unit_row, -1)
         for f in ADMIN_FIELDS:
@@ -353,18 +414,24 @@ def join_admin(
     # Areas: only levels whose unit contains the whole area (and the precision allows).
     area_pos = np.flatnonzero(is_area)
     method[area_pos] = ADM_JOIN_CODES["area"]
-    for pos in area_pos:
-        level, row = _area_units(layers, geoms[pos])
-        if level is None:
-            continue
-        unit = layers[level].iloc[row]
+    if len(area_pos):
+        area_levels, area_rows = _area_units(layers, geoms[area_pos])
+        for level in available:
+            chosen = area_levels == level
+            if chosen.any():
+                elsewhere.append((level, area_pos[chosen], area_rows[chosen]))
+
+    # Events placed apart from the finest-level point lookup (points outside a partial
+    # finest layer, areas): the unit found and its parents.
+    for level, positions, level_rows in elsewhere:
+        units_layer = layers[level]
         for n in range(1, level + 1):
-            if not allowed[n][pos]:
-                continue
+            keep = allowed[n][positions]
             for f in ADMIN_FIELDS:
                 column = f"adm{n}_{f}"
-                if column in unit.index:
-                    out.iloc[pos, out.columns.get_loc(column)] = unit[column]
+                if column in units_layer.columns and keep.any():
+                    values = pd.array(units_layer[column], dtype="string").take(level_rows[keep])
+                    out.iloc[positions[keep], out.columns.get_loc(column)] = values
 
     labels = pd.array(list(ADM_JOIN_CODES), dtype="string")
     out["adm_join"] = pd.Series(labels.take(method, allow_fill=True), index=out.index)

@@ -86,3 +86,19 @@ def test_bad_arguments_are_one_line_errors(joined):
         aggregate(joined, freq="fortnight")
     with pytest.raises(InputError, match="run join_admin first"):
         aggregate(joined.drop(columns=["adm1_pcode"]))
+
+
+def test_aggregates_and_choropleth_export_and_read_back(joined, layers, tmp_path):
+    import pyogrio
+
+    from geo.io import write_events
+    from geo.schema import conform
+
+    table = aggregate(joined, level=2, freq="week")
+    path = write_events(conform(joined), tmp_path / "events.gpkg", aggregates=table)
+    back = pyogrio.read_dataframe(path, layer="aggregates")
+    assert len(back) == len(table) and back["events"].sum() == len(joined)
+    shaded = choropleth(table, layers)
+    shaded.to_file(tmp_path / "choropleth.geojson")
+    again = pyogrio.read_dataframe(tmp_path / "choropleth.geojson")
+    assert len(again) == 62 and again["events"].sum() == shaded["events"].sum()

@@ -40,7 +40,8 @@ def test_default_layers_nest_with_names_and_credit(data_dir):
 
 
 def test_cod_ab_governorates_both_schemas(boundaries):
-    levels, problems, credit = read_boundaries(boundaries / "cod-ab" / "syr_admin1.geojson")
+    levels, problems, credit, kinds = read_boundaries(boundaries / "cod-ab" / "syr_admin1.geojson")
+    assert kinds == {1: "cod-ab"}
     adm1 = levels[1]
     assert len(adm1) == 14 and problems == []
     row = adm1.set_index("adm1_pcode").loc["SY03"]
@@ -78,7 +79,7 @@ def test_geoboundaries_topojson_gets_parents_spatially(boundaries):
 
 
 def test_natural_earth_admin1(boundaries):
-    levels, _, credit = read_boundaries(
+    levels, _, credit, _ = read_boundaries(
         boundaries / "naturalearth" / "ne_10m_admin_1_states_provinces_SYR.geojson"
     )
     adm1 = levels[1].set_index("adm1_pcode")
@@ -116,7 +117,7 @@ def test_cod_ab_shapefiles_in_a_zip_read_every_level(adm3, tmp_path):
 def test_projected_file_is_reprojected_and_reported(adm3, tmp_path):
     path = tmp_path / "projected.gpkg"
     adm3.to_crs(32637).to_file(path)
-    levels, problems, _ = read_boundaries(path)
+    levels, problems, _, _ = read_boundaries(path)
     assert levels[3].crs.to_epsg() == 4326
     assert any(p.field == "crs" and "EPSG:32637" in p.reason for p in problems)
     assert levels[3].total_bounds[0] == pytest.approx(adm3.total_bounds[0], abs=1e-6)
@@ -209,3 +210,68 @@ def test_other_country_in_the_data_dir_loads_the_same_way(adm3, tmp_path):
         load_admin_layers(data, country="XXX"),
     )
     assert out.adm1_name.iloc[0] == "East"
+
+
+def test_dataset_admin_names_map_to_pcodes_through_the_crosswalk(data_dir):
+    from geo.boundaries import match_admin_names
+
+    layers = load_admin_layers(data_dir)
+    names = ["Dar'a", "Rural Damascus", "Rif Dimashq Governorate", "Daraa governorate", "Idleb"]
+    assert match_admin_names(names, layers, level=1).tolist() == [
+        "SY12",
+        "SY03",
+        "SY03",
+        "SY12",
+        "SY07",
+    ]
+    # "Daraa" and "Darayya" districts share a spelling key: the parent decides.
+    districts = match_admin_names(
+        ["Daraa", "Daraa", "Markaz Idlib district"], layers, level=2, parents=[None, "SY12", None]
+    )
+    assert districts.isna().tolist() == [True, False, False]
+    assert districts.iloc[1:].tolist() == ["SY1200", "SY0700"]
+    assert match_admin_names(["Atlantis", None, ""], layers, level=1).isna().all()
+
+
+def test_every_acled_and_ucdp_syria_governorate_name_is_known(events_dir, data_dir):
+    import pandas as pd
+
+    from geo.boundaries import match_admin_names
+
+    layers = load_admin_layers(data_dir)
+    for name, column in (
+        ("acled_2020_export_sample.csv", "admin1"),
+        ("acled_2022h1_acledR_sample.csv", "admin1"),
+        ("ucdp_ged_syria_652_sample.csv", "adm_1"),
+    ):
+        rows = pd.read_csv(events_dir / name)
+        given = rows.loc[rows.country == "Syria", column].dropna().unique().tolist()
+        codes = match_admin_names(given, layers, level=1)
+        unknown = [n for n, c in zip(given, codes, strict=True) if pd.isna(c)]
+        assert unknown == [], f"{name}: {unknown}"
+
+
+def test_geopackage_with_every_level_lines_and_mixed_crs(adm3, tmp_path):
+    """A COD-AB-style GeoPackage: adm0..adm3 polygons, a lines layer, one level projected."""
+    path = tmp_path / "xyz_adm.gpkg"
+    columns = {"adm0_pcode": "ADM0_PCODE", "adm0_name_en": "ADM0_EN"}
+    adm3.dissolve(by="adm0_pcode", as_index=False)[[*columns, "geometry"]].rename(
+        columns=columns
+    ).to_file(path, layer="admin0")
+    for level in (1, 2, 3):
+        columns |= {
+            f"adm{level}_pcode": f"ADM{level}_PCODE",
+            f"adm{level}_name_en": f"ADM{level}_EN",
+            f"adm{level}_name_ar": f"ADM{level}_AR",
+        }
+        layer = adm3.dissolve(by=f"adm{level}_pcode", as_index=False)[[*columns, "geometry"]]
+        layer = layer.rename(columns=columns)
+        (layer.to_crs(32637) if level == 2 else layer).to_file(path, layer=f"admin{level}")
+    lines = adm3.boundary.to_frame("geometry").assign(kind="border")
+    lines.to_file(path, layer="lines")
+    levels, problems, _, kinds = read_boundaries(path)
+    assert {n: len(g) for n, g in levels.items()} == {1: 14, 2: 62, 3: 272}
+    assert set(kinds.values()) == {"cod-ab"}
+    assert levels[2].crs.to_epsg() == 4326
+    reasons = " | ".join(p.reason for p in problems)
+    assert "reprojected from EPSG:32637" in reasons and "different CRS" in reasons

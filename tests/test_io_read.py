@@ -368,3 +368,31 @@ def test_header_only_file_reads_no_events(tmp_path):
     events, problems = read_events(path)
     assert len(events) == 0 and not problems
     assert list(events.columns) == list(EVENT_COLUMNS)
+
+
+def test_ucdp_coordinates_checked_against_geom_wkt(events_dir, tmp_path):
+    source = raw(events_dir / "ucdp_ged_syria_652_sample.csv").head(3).copy()
+    lat, lon = source.loc[0, "latitude"], source.loc[0, "longitude"]
+    source.loc[0, ["latitude", "longitude"]] = [lon, lat]  # swapped; geom_wkt is right
+    source.loc[1, "latitude"] = "12.5"
+    path = tmp_path / "ged.csv"
+    source.to_csv(path, index=False)
+    events, problems = read_events(path)
+    assert events["latitude"].isna().tolist() == [True, True, False]
+    by_row = {p.row: p for p in problems}
+    assert set(by_row) == {1, 2}
+    assert "look swapped" in by_row[1].reason and "POINT" in by_row[1].value
+    assert "disagree with geom_wkt" in by_row[2].reason
+    assert events.loc[0, "location"] == source.loc[0, "where_coordinates"]
+
+
+def test_airwars_legacy_coordinates_used_when_current_ones_missing(events_dir, tmp_path):
+    source = raw(events_dir / "airwars_syria_incidents_sample.csv").iloc[4:6].copy()
+    source.iloc[0, source.columns.get_loc("latitude")] = ""
+    source.iloc[0, source.columns.get_loc("longitude")] = ""
+    path = tmp_path / "airwars_legacy.csv"
+    source.to_csv(path, index=False)
+    events, problems = read_events(path)
+    assert not problems
+    assert events.loc[0, "latitude"] == float(source.iloc[0]["legacy_latitude"])
+    assert events.loc[0, "geo_method"] == "source"

@@ -13,8 +13,8 @@ import pyogrio
 import pytest
 import shapely
 
-from geo.io import metadata_path, read_events, write_events
-from geo.report import InputError
+from geo.io import UNRESOLVED_COLUMNS, metadata_path, read_events, unresolved_table, write_events
+from geo.report import InputError, Problem
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +201,44 @@ def test_plain_dataframe_gets_points_and_unknown_suffix_fails(events, tmp_path):
         write_events(frame, tmp_path / "events.shp")
     with pytest.raises(InputError, match="does not exist"):
         write_events(frame, tmp_path / "missing" / "events.geojson")
+
+
+def test_unresolved_table_accounts_for_every_row(events_dir, tmp_path):
+    source = pd.read_csv(
+        events_dir / "airwars_syria_incidents_sample.csv", dtype=str, keep_default_na=False
+    )
+    source.loc[0, "incident_date"] = "unknown"  # rejected at read
+    source.loc[4, "longitude"] = "4239.00416"  # read, coordinates cleared
+    path = tmp_path / "airwars.csv"
+    source.to_csv(path, index=False)
+    read, problems = read_events(path)
+    located = read["latitude"].notna()
+    mapped, unplaced = read[located], read[~located]
+    # What the geocoder says about the rows it could not place.
+    problems += [
+        Problem(str(path), int(row), "location", "no gazetteer match", stage="geocode", value=name)
+        for row, name in zip(unplaced["source_row"], unplaced["location"], strict=True)
+    ]
+    table = unresolved_table(problems, unresolved=unplaced, mapped=mapped)
+    assert list(table.columns) == list(UNRESOLVED_COLUMNS)
+    assert len(mapped) + len(table) == len(source)
+    assert table["status"].value_counts().to_dict() == {"unresolved": len(unplaced), "rejected": 1}
+    rejected = table[table["status"] == "rejected"].iloc[0]
+    assert (rejected["source_row"], rejected["field"], rejected["value"]) == (
+        1,
+        "incident_date",
+        "unknown",
+    )
+    dirty = table[table["source_row"] == 5].iloc[0]
+    assert "out of range" in dirty["reason"] and "no gazetteer match" in dirty["reason"]
+    assert dirty["stage"] == "geocode" and dirty["location"] == source.loc[4, "location"]
+    out = write_events(
+        gpd.GeoDataFrame(
+            mapped, geometry=gpd.points_from_xy(mapped["longitude"], mapped["latitude"]), crs=4326
+        ),
+        tmp_path / "events.gpkg",
+        unresolved=table,
+    )
+    back = pyogrio.read_dataframe(out, layer="unresolved")
+    assert len(back) == len(table)
+    assert back["reason"].tolist() == table["reason"].tolist()

@@ -157,3 +157,58 @@ def test_events_in_another_crs_are_joined_in_lon_lat(layers):
 def test_negative_max_distance_is_refused(layers):
     with pytest.raises(ValueError, match="max_distance_m"):
         join_admin(events([DUMAYR]), layers, max_distance_m=-1)
+
+
+def test_point_outside_a_partial_finest_layer_keeps_the_coarser_units(data_dir, tmp_path):
+    """Subdistricts for Damascus governorate only: a point in Rif Dimashq still gets its
+    governorate (within), and no subdistrict is forced on it."""
+    boundaries = data_dir / "boundaries"
+    adm3 = gpd.read_file(boundaries / "syr_adm3_subdistricts.geojson")
+    adm3[adm3.adm1_pcode == "SY01"].to_file(tmp_path / "syr_adm3_part.geojson")
+    partial = load_admin_layers(
+        files=[boundaries / "syr_adm1_governorates.geojson", tmp_path / "syr_adm3_part.geojson"]
+    )
+    out, problems = join_admin(events([DUMAYR, DAMASCUS]), partial)
+    assert (out.adm1_pcode.iloc[0], out.adm_join.iloc[0]) == ("SY03", "within")
+    assert pd.isna(out.adm3_pcode.iloc[0])
+    assert out.adm3_pcode.iloc[1] == "SY010000"
+    assert problems == []
+
+
+def test_events_without_geometry_column_are_refused_in_one_line(layers):
+    from geo.report import InputError
+
+    with pytest.raises(InputError, match="no geometry column; geocode them"):
+        join_admin(pd.DataFrame({"event_id": ["a"]}), layers)
+    with pytest.raises(InputError, match="no geometry column"):
+        join_admin(gpd.GeoDataFrame(pd.DataFrame({"event_id": ["a"]})), layers)
+
+
+def test_coordinates_that_are_not_lon_lat_are_reported(layers):
+    # Real dirt: Airwars has a longitude of 4239.00416; NaN and latitude > 90 happen too.
+    bad = [shapely.Point(4239.00416, 36.0), shapely.Point(np.nan, np.nan), shapely.Point(36, 95)]
+    out, problems = join_admin(events([*bad, DUMAYR], source_file=["a.csv"] * 4), layers)
+    assert list(out.adm_join) == ["none", "none", "none", "within"]
+    assert [p.row for p in problems] == [1, 2, 3]
+    assert all("not a longitude/latitude" in p.reason for p in problems)
+
+
+def test_points_hugging_borders_match_an_exact_test(layers):
+    """The grid shortcut must never decide a point a border runs near: points sampled on
+    and just beside every subdistrict border agree with an exact covers test."""
+    adm3 = layers[3]
+    borders = shapely.segmentize(shapely.boundary(adm3.geometry.values), 0.01)
+    coords = shapely.get_coordinates(borders)
+    rng = np.random.default_rng(11)
+    sample = coords[rng.choice(len(coords), 20_000, replace=False)]
+    jitter = rng.choice([0.0, 1e-7, 1e-4, 3e-3], size=(len(sample), 2)) * rng.choice(
+        [-1, 1], size=(len(sample), 2)
+    )
+    points = shapely.points(sample + jitter)
+    out, _ = join_admin(events(points), layers, max_distance_m=0)
+    tree = shapely.STRtree(adm3.geometry.values)
+    first = {}
+    for point_index, unit_index in zip(*tree.query(points, predicate="intersects"), strict=True):
+        first[point_index] = min(first.get(point_index, unit_index), unit_index)
+    expected = [adm3.adm3_pcode.iloc[first[i]] if i in first else "-" for i in range(len(points))]
+    assert out.adm3_pcode.fillna("-").tolist() == expected

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 
 from geo.boundaries import load_admin_layers
 from geo.maps import assets, render_map, save_map
@@ -199,3 +200,30 @@ def test_many_events_share_dictionaries():
     assert len(dicts["places"]) == 2 and sorted(dicts["actors"]) == ["", "A", "B", "C"]
     assert columns["kind"].dtype == np.uint8
     assert len(engine.payload_b64) / n < 20  # bytes of page per event
+
+
+def test_text_from_the_data_is_never_evaluated_as_a_template(demo):
+    events = demo.copy()
+    events.loc[0, "event_type"] = "Raid {{ 7*7 }}"
+    events.loc[1, "event_type"] = "Other {% if"
+    page = render_map(events, title="Title {{ 6*7 }}").get_root().render()
+    assert '"Raid {{ 7*7 }}"' in page and '"Other {% if"' in page
+    assert "Raid 49" not in page and "Title 42" not in page
+
+
+def test_jupyter_shows_the_same_page_as_the_file(demo, tmp_path):
+    import html as html_lib
+
+    fmap = render_map(demo, offline=True)
+    shown = fmap._repr_html_()
+    srcdoc = html_lib.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    saved = save_map(fmap, tmp_path / "m.html").read_bytes().decode("utf-8")
+    assert srcdoc == saved
+
+
+def test_points_without_finite_coordinates_are_not_drawn(demo):
+    events = demo.copy()
+    events.loc[1, "geometry"] = Point(float("nan"), float("nan"))
+    engine = _engine(render_map(events))
+    assert engine.spec["n"] == 2
+    assert engine.spec["notDrawn"]["no location"] == 1

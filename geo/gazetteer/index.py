@@ -30,7 +30,7 @@ from geo.report import DataDirError
 log = logging.getLogger(__name__)
 
 # Bump when the index layout or the normalisation changes: old caches are then ignored.
-INDEX_VERSION = "6"
+INDEX_VERSION = "7"
 
 # Importance tiers by GeoNames feature code; a place's importance adds a population term.
 _TIERS = {
@@ -320,6 +320,9 @@ def _key_names(names: pd.DataFrame) -> pd.DataFrame:
     keyed = keyed[keyed["key"] != ""]
     keyed = keyed.sort_values(["primary", "curated"], ascending=False, kind="stable")
     keyed = keyed.drop_duplicates(["entry", "key"]).sort_values("entry", kind="stable")
+    keyed["entry"] = keyed["entry"].astype(np.int64)
+    keyed["primary"] = keyed["primary"].astype(bool)
+    keyed["curated"] = keyed["curated"].astype(bool)
     keyed["fold"] = [fold_key(k) for k in keyed["key"]]
     keyed["skeleton"] = [skeleton_key(f) for f in keyed["fold"]]
     return keyed.reset_index(drop=True)

@@ -282,6 +282,13 @@ def skeleton_key(fold: str) -> str:
     return re.sub(r"(.)\1+", r"\1", fold.replace("a", ""))
 
 
+_DESCRIPTOR_KIND = dict(_DESCRIPTORS)
+_DESCRIPTOR_WORDS = "|".join(re.escape(words) for words, _ in _DESCRIPTOR_TABLE)
+_TRAILING = re.compile(rf"^(?P<rest>.+?) (?P<d>{_DESCRIPTOR_WORDS})$")
+_LEADING = re.compile(rf"^(?P<d>{_DESCRIPTOR_WORDS}) (?P<rest>.+)$")
+
+
+@lru_cache(maxsize=200_000)
 def split_descriptors(key: str) -> tuple[str, str | None]:
     """Split descriptor words off a :func:`name_key`.
 
@@ -289,20 +296,15 @@ def split_descriptors(key: str) -> tuple[str, str | None]:
     "adm1", "adm2", "adm3", "site") or None. A key made only of descriptors is kept.
     """
     kind: str | None = None
-    changed = True
-    while changed and key:
-        changed = False
-        for words, what in _DESCRIPTOR_TABLE:
-            if key.endswith(" " + words):
-                key, changed = key[: -len(words) - 1], True
-            elif key.startswith(words + " "):
-                key, changed = key[len(words) + 1 :], True
-            else:
-                continue
-            # The most specific descriptor wins ("X district, Y governorate" -> adm2).
-            if kind is None or kind in ("place", "site"):
-                kind = what
+    while key:
+        match = _TRAILING.match(key) or _LEADING.match(key)
+        if match is None:
             break
+        key = match["rest"]
+        what = _DESCRIPTOR_KIND[match["d"]]
+        # The most specific descriptor wins ("X district, Y governorate" -> adm2).
+        if kind is None or kind in ("place", "site"):
+            kind = what
     return key.strip(), kind
 
 

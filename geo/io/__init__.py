@@ -7,7 +7,13 @@ Readers (one module per source family): :mod:`geo.io.acled`, :mod:`geo.io.ucdp`,
 
 from geo.io.generic import parse_column_mapping
 from geo.io.read import FORMATS, detect_format, read_events, rejected_rows
-from geo.io.write import WRITE_FORMATS, metadata_path, write_events
+from geo.io.write import (
+    UNRESOLVED_COLUMNS,
+    WRITE_FORMATS,
+    metadata_path,
+    unresolved_table,
+    write_events,
+)
 
 __all__ = [
     "FORMATS",
@@ -18,4 +24,6 @@ __all__ = [
     "WRITE_FORMATS",
     "write_events",
     "metadata_path",
+    "unresolved_table",
+    "UNRESOLVED_COLUMNS",
 ]

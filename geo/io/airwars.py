@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.io.fields import country_codes, parse_count, parse_day, parse_time, text_or_na
+from geo.io.fields import blank, country_codes, parse_count, parse_day, parse_time, text_or_na
 from geo.io.mapping import Mapped, column
 
 NAME = "airwars"
@@ -68,10 +68,9 @@ def map_rows(raw: pd.DataFrame, file: str) -> Mapped:
         "source": pd.Series("Airwars", index=raw.index, dtype="string"),
         "source_url": text_or_na(column(raw, "canonical_url")),
     }
-    return Mapped(
-        fields,
-        column(raw, "incident_date"),
-        "incident_date",
-        latitude=column(raw, "latitude"),
-        longitude=column(raw, "longitude"),
-    )
+    # Older incident pages carry only the legacy coordinates.
+    latitude, longitude = column(raw, "latitude"), column(raw, "longitude")
+    legacy = blank(latitude) & blank(longitude)
+    latitude = latitude.where(~legacy, column(raw, "legacy_latitude"))
+    longitude = longitude.where(~legacy, column(raw, "legacy_longitude"))
+    return Mapped(fields, column(raw, "incident_date"), "incident_date", latitude, longitude)

@@ -129,7 +129,7 @@ def parse_number(text: pd.Series) -> pd.Series:
 def parse_count(text: pd.Series) -> pd.Series:
     """Non-negative whole numbers (fatalities); NA otherwise."""
     numbers = parse_number(text)
-    whole = numbers.notna() & numbers.ge(0) & numbers.eq(numbers.round())
+    whole = numbers.notna() & numbers.ge(0) & numbers.lt(2**53) & numbers.eq(numbers.round())
     return numbers.where(whole).astype("Int64")
 
 

@@ -81,7 +81,15 @@ def finish(
     problems = list(mapped.problems)
     start = fields["date_start"]
     rejected = start.isna()
-    for row in raw.index[rejected]:
+    if rejected.any():
+        # A row of empty cells (spreadsheet padding) is not an event: no problem for it.
+        candidates = raw[rejected.to_numpy()]
+        empty = candidates.apply(lambda c: c.fillna("").astype(str).str.strip().eq("")).all(axis=1)
+        rejected_reported = rejected.copy()
+        rejected_reported[empty[empty].index] = False
+    else:
+        rejected_reported = rejected
+    for row in raw.index[rejected_reported]:
         text = str(mapped.date_text.get(row, "") or "").strip()
         reason = f"not a date; {DATE_HINT}" if text else "missing date"
         problems.append(Problem(file, int(row), mapped.date_field, reason, value=text or None))

@@ -120,13 +120,11 @@ def _read_file(
     found = (
         generic.resolve_columns(table.columns, columns, table.file) if name == "generic" else None
     )
-    size = Path(path).stat().st_size
     progress = tqdm(
-        total=size if size > _PROGRESS_BYTES else None,
-        disable=size <= _PROGRESS_BYTES or None,
-        unit="B",
+        disable=Path(path).stat().st_size <= _PROGRESS_BYTES or None,  # None: only on a tty
+        unit=" rows",
         unit_scale=True,
-        desc=Path(path).name,
+        desc=f"reading {Path(path).name}",
     )
     frames, problems = [], []
     with progress:
@@ -144,6 +142,7 @@ def _read_file(
             )
             frames.append(conform(frame))
             problems.extend(chunk_problems)
+            progress.update(len(chunk))
     problems = table.problems + problems
     if not frames:
         return conform(pd.DataFrame()), problems
@@ -152,9 +151,9 @@ def _read_file(
 
 def _wkt(text: pd.Series) -> pd.Series:
     """Shapes from a WKT ``geometry`` column (geo's CSV export); None where not WKT."""
-    shapes = shapely.from_wkt(
-        text.where(text.str.strip().ne(""), None).to_numpy(object), on_invalid="ignore"
-    )
+    values = text.astype(object).to_numpy(copy=True)
+    values[text.fillna("").str.strip().eq("").to_numpy()] = None
+    shapes = shapely.from_wkt(values, on_invalid="ignore")
     return pd.Series(shapes, index=text.index, dtype=object)
 
 

@@ -151,7 +151,11 @@ def unique_header(names: list[str], file: str) -> tuple[list[str], list[Problem]
 def _open_delimited(name: str, file: Path, *, chunk_rows: int) -> RawTable:
     with file.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
-    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    utf16 = sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    # A stray NUL in a cell is dirt; NULs in the header or many of them mean binary.
+    if not utf16 and (
+        b"\x00" in sample.split(b"\n", 1)[0] or sample.count(b"\x00") > len(sample) // 100
+    ):
         raise InputError(
             f"{name}: binary data, not a text table; expected CSV/TSV, XLSX, GeoJSON, "
             "GeoPackage or GeoParquet"
@@ -177,8 +181,65 @@ def _open_delimited(name: str, file: Path, *, chunk_rows: int) -> RawTable:
             Problem(name, None, "encoding", f"not UTF-8; read as {encoding}", value=encoding)
         )
     table = RawTable(name, columns, iter(()), problems, encoding=encoding)
-    table.chunks = _delimited_chunks(table, reader, handle, counter, chunk_rows)
+    fast = _read_arrow(file, columns, encoding, delimiter) if len(header) == len(columns) else None
+    if fast is not None:
+        handle.close()
+        table.chunks = (fast.iloc[i : i + chunk_rows] for i in range(0, len(fast), chunk_rows))
+    else:
+        table.chunks = _delimited_chunks(table, reader, handle, counter, chunk_rows)
     return table
+
+
+def _read_arrow(
+    file: Path, columns: list[str], encoding: str, delimiter: str
+) -> pd.DataFrame | None:
+    """The whole file through Arrow's multi-threaded CSV reader, or None if it is not clean.
+
+    Arrow is several times faster and keeps strings in compact Arrow buffers, but cannot
+    say which row is broken; any irregularity (a row with the wrong number of fields,
+    bytes that are not valid text, a file not ending in a newline, as a truncated one
+    does not) sends the file to the record-by-record reader, which can.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if any("\n" in c or "\r" in c for c in columns):
+        return None
+    with file.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) != b"\n":
+            return None
+    irregular = []
+
+    def reject(row) -> str:
+        irregular.append(row)
+        return "skip"
+
+    try:
+        arrow = pacsv.read_csv(
+            file,
+            read_options=pacsv.ReadOptions(
+                column_names=columns,
+                skip_rows=1,
+                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=reject
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if irregular:
+        return None
+    frame = arrow.to_pandas()
+    del arrow
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="source_row")
+    return frame
 
 
 def _delimited_chunks(
@@ -207,8 +268,8 @@ def _delimited_chunks(
                 )
                 table.problems.append(Problem(table.file, row_number, "row", reason))
                 continue
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue  # blank line: not a record
+            if not record:
+                continue  # blank line: not a record (as Arrow skips it too)
             row_number += 1
             if len(record) > width and any(cell.strip() for cell in record[width:]):
                 table.problems.append(
@@ -254,17 +315,30 @@ def _frame(rows: list[list[str]], index: list[int], columns: list[str]) -> pd.Da
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as a string: empty for missing, ISO for dates, integers without '.0'."""
-    out = pd.DataFrame(index=pd.RangeIndex(1, len(frame) + 1, name="source_row"))
+    out = {}
     for column in frame.columns:
         values = frame[column]
+        missing = values.isna().to_numpy()
         if pd.api.types.is_datetime64_any_dtype(values):
             text = values.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")
         elif pd.api.types.is_float_dtype(values):
-            text = values.map(lambda v: "" if pd.isna(v) else f"{v:.15g}")
-        else:
-            text = values.map(_cell_text)
-        out[column] = text.fillna("").astype(object).to_numpy()
-    return out
+            whole = values.dropna()
+            if len(whole) and (whole == whole.round()).all() and whole.abs().max() < 2**53:
+                text = values.astype("Int64").astype(str)
+            else:
+                text = values.astype(str)
+        elif values.dtype != object and pd.api.types.is_string_dtype(values):
+            text = values
+        elif values.dtype == object:
+            kind = pd.api.types.infer_dtype(values, skipna=True)
+            text = values if kind in ("string", "empty") else values.map(_cell_text)
+        else:  # integers, booleans
+            text = values.astype(str)
+        text = text.astype("str").where(~missing, "")
+        out[column] = text.reset_index(drop=True)
+    table = pd.DataFrame(out, columns=list(frame.columns))
+    table.index = pd.RangeIndex(1, len(frame) + 1, name="source_row")
+    return table
 
 
 def _cell_text(value: object) -> str:
@@ -288,8 +362,7 @@ def _open_excel(name: str, file: Path) -> RawTable:
         raise InputError(f"{name}: cannot read the workbook ({error})") from None
     columns, problems = unique_header([str(c) for c in frame.columns], name)
     frame.columns = columns
-    frame = frame.dropna(how="all")
-    frame.index = range(len(frame))
+    # Fully empty rows stay (as rows of empty cells) so row numbers match the sheet's.
     table = _as_text(frame)
     return RawTable(name, columns, iter([table] if len(table) else []), problems)
 
@@ -303,10 +376,12 @@ def _open_spatial(name: str, file: Path) -> RawTable:
             frame = gpd.read_parquet(file)
             layers = [None]
         else:
-            found = [str(row[0]) for row in pyogrio.list_layers(file)]
-            layers = [layer for layer in ("events", "area_events") if layer in found]
-            layers = layers or found[:1]
-            parts = [pyogrio.read_dataframe(file, layer=layer) for layer in layers]
+            layers = [None]
+            if file.suffix.lower() == ".gpkg":  # listing a GeoJSON's layers parses it whole
+                found = [str(row[0]) for row in pyogrio.list_layers(file)]
+                layers = [layer for layer in ("events", "area_events") if layer in found]
+                layers = layers or found[:1]
+            parts = [pyogrio.read_dataframe(file, layer=layer, use_arrow=True) for layer in layers]
             frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     except Exception as error:  # GDAL/Arrow errors for truncated or foreign files
         raise InputError(f"{name}: cannot read as a spatial file ({error})") from None

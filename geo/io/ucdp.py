@@ -9,10 +9,12 @@ from geo.io.fields import (
     parse_code,
     parse_count,
     parse_day,
+    parse_number,
     strip_admin_suffix,
     text_or_na,
 )
 from geo.io.mapping import Mapped, column
+from geo.report import Problem
 
 NAME = "ucdp"
 ATTRIBUTION = (
@@ -58,10 +60,32 @@ def map_rows(raw: pd.DataFrame, file: str) -> Mapped:
         "source": text_or_na(column(raw, "source_office")),
         "notes": text_or_na(column(raw, "where_description")),
     }
+    latitude, longitude, problems = _agree_with_wkt(raw, file)
     return Mapped(
-        fields,
-        column(raw, "date_start"),
-        "date_start",
-        latitude=column(raw, "latitude"),
-        longitude=column(raw, "longitude"),
+        fields, column(raw, "date_start"), "date_start", latitude, longitude, problems=problems
     )
+
+
+def _agree_with_wkt(raw: pd.DataFrame, file: str) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """latitude/longitude, blanked where they contradict GED's own ``geom_wkt`` point."""
+    latitude, longitude = column(raw, "latitude"), column(raw, "longitude")
+    point = column(raw, "geom_wkt").str.extract(r"^\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*$")
+    x, y = parse_number(point[0]), parse_number(point[1])
+    lat, lon = parse_number(latitude), parse_number(longitude)
+    checked = x.notna() & y.notna() & lat.notna() & lon.notna()
+    differ = checked & (((lat - y).abs() > 1e-4) | ((lon - x).abs() > 1e-4))
+    problems = []
+    for row in raw.index[differ]:
+        swapped = abs(lat[row] - x[row]) <= 1e-4 and abs(lon[row] - y[row]) <= 1e-4
+        problems.append(
+            Problem(
+                file,
+                int(row),
+                "latitude/longitude",
+                ("look swapped" if swapped else "disagree with geom_wkt")
+                + "; coordinates ignored, the place name will be geocoded",
+                value=f"{latitude[row]}, {longitude[row]} vs {raw.loc[row, 'geom_wkt']}",
+            )
+        )
+    blanked = pd.Series("", index=raw.index, dtype=object)
+    return latitude.where(~differ, blanked), longitude.where(~differ, blanked), problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,7 +22,7 @@ import shapely
 
 import geo
 from geo.io import acled, airwars, ucdp
-from geo.report import InputError
+from geo.report import InputError, Problem
 
 WRITE_FORMATS: dict[str, str] = {
     ".geojson": "geojson",
@@ -202,7 +202,8 @@ def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _plain_columns(frame: pd.DataFrame, *, dates_as_text: bool) -> pd.DataFrame:
-    """Column names unique case-insensitively (GPKG, shapefile) and dtypes every driver takes."""
+    """Column names unique case-insensitively (GPKG, shapefile) and dtypes every driver takes:
+    text columns as Python strings with None for missing, dates optionally as ISO text."""
     out = frame.copy()
     seen: set[str] = set()
     names = []
@@ -221,9 +222,13 @@ def _plain_columns(frame: pd.DataFrame, *, dates_as_text: bool) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(values):
             if dates_as_text:
                 out[name] = _dates(values)
-        elif pd.api.types.is_string_dtype(values) or values.dtype == object:
-            out[name] = values.map(_text, na_action="ignore").astype(object)
-            out[name] = out[name].where(out[name].notna(), None)
+        elif values.dtype == object:
+            # Text columns pass as they are; anything else (shapes, lists) as text.
+            objects = values.to_numpy(copy=True)
+            if pd.api.types.infer_dtype(objects, skipna=True) not in ("string", "empty"):
+                objects = np.array([_text(v) for v in objects], dtype=object)
+            objects[pd.isna(objects)] = None
+            out[name] = pd.Series(objects, index=out.index, dtype="str")
     return out
 
 
@@ -277,6 +282,7 @@ def _write_geojson(frame: gpd.GeoDataFrame, target: Path) -> None:
             driver="GeoJSON",
             layer=target.stem,
             layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
+            use_arrow=True,
         )
 
 
@@ -297,6 +303,7 @@ def _write_gpkg(
             layer="events",
             geometry_type="Point",
             dataset_options={"VERSION": "1.3"},  # 1.4 warns in GDAL < 3.8 (QGIS LTR)
+            use_arrow=True,
         )
         if is_area.any():
             pyogrio.write_dataframe(
@@ -307,6 +314,7 @@ def _write_gpkg(
                 geometry_type="MultiPolygon",
                 promote_to_multi=True,
                 append=True,
+                use_arrow=True,
             )
         for name, table in (("unresolved", unresolved), ("aggregates", aggregates)):
             if table is None:
@@ -329,3 +337,96 @@ def _gdal_config(**options: str) -> Iterator[None]:
         yield
     finally:
         pyogrio.set_gdal_config_options(previous)
+
+
+UNRESOLVED_COLUMNS: tuple[str, ...] = (
+    "status",
+    "source_file",
+    "source_row",
+    "event_id",
+    "dataset",
+    "date_start",
+    "date_end",
+    "location",
+    "admin1_hint",
+    "stage",
+    "field",
+    "value",
+    "reason",
+)
+
+
+def unresolved_table(
+    problems: Sequence[Problem],
+    *,
+    unresolved: pd.DataFrame | None = None,
+    mapped: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The unresolved-rows output: one row per input row that is not on the map.
+
+    Parameters
+    ----------
+    problems
+        Every problem of the run (read, geocode, join).
+    unresolved
+        Events that were read but not placed (status ``unresolved``); their problems
+        give the reason.
+    mapped
+        The mapped events, so that warnings about them are not taken for rejections.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`UNRESOLVED_COLUMNS`: unresolved events first (input order), then
+        rows rejected at read (status ``rejected``: no event could be made of them).
+        Pass it as ``write_events(..., unresolved=...)``.
+    """
+    by_row: dict[tuple[str, int], list[Problem]] = {}
+    for problem in problems:
+        if problem.row is not None:
+            by_row.setdefault((problem.file, int(problem.row)), []).append(problem)
+    records = []
+    seen: set[tuple[str, int]] = set()
+    for frame in (mapped, unresolved):
+        if frame is not None and len(frame):
+            keys = zip(
+                frame["source_file"].astype(str), frame["source_row"].astype(int), strict=True
+            )
+            seen.update(keys)
+    if unresolved is not None:
+        for row in unresolved.to_dict("records"):
+            key = (str(row["source_file"]), int(row["source_row"]))
+            found = by_row.get(key, [])
+            last = found[-1] if found else None
+            records.append(
+                {
+                    "status": "unresolved",
+                    **{name: row.get(name) for name in UNRESOLVED_COLUMNS[1:9]},
+                    "stage": last.stage if last else None,
+                    "field": last.field if last else None,
+                    "value": last.value if last else None,
+                    "reason": "; ".join(f"{p.field}: {p.reason}" for p in found)
+                    or row.get("reason")
+                    or "not located",
+                }
+            )
+    for key, found in by_row.items():
+        if key in seen or not any(p.stage == "read" for p in found):
+            continue
+        first = next(p for p in found if p.stage == "read")
+        records.append(
+            {
+                "status": "rejected",
+                "source_file": key[0],
+                "source_row": key[1],
+                "stage": "read",
+                "field": first.field,
+                "value": first.value,
+                "reason": "; ".join(f"{p.field}: {p.reason}" for p in found),
+            }
+        )
+    table = pd.DataFrame.from_records(records, columns=list(UNRESOLVED_COLUMNS))
+    table["source_row"] = table["source_row"].astype("Int64")
+    for name in ("date_start", "date_end"):
+        table[name] = pd.to_datetime(table[name], errors="coerce")
+    return table

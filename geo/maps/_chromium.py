@@ -56,3 +56,18 @@ def chromium_context(*, width: int = 1280, height: int = 800) -> Iterator[tuple[
 
 def file_url(path: str | Path) -> str:
     return Path(path).resolve().as_uri()
+
+
+def screenshot(html: str | Path, png: str | Path, *, width: int = 1280, height: int = 800) -> Path:
+    """Open a rendered map (offline file) and save a PNG once its events are painted."""
+    target = Path(png)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with chromium_context(width=width, height=height) as (context, _blocked):
+        page = context.new_page()
+        page.goto(file_url(html))
+        page.wait_for_selector(".geo-map[data-geo-ready='1']", timeout=60_000)
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+        page.screenshot(path=str(target))
+    return target

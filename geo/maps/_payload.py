@@ -32,13 +32,23 @@ PALETTE: tuple[str, ...] = (
     "#8c564b",
     "#e377c2",
     "#bcbd22",
-    "#7f7f7f",
     "#393b79",
     "#637939",
     "#8c6d31",
     "#843c39",
     "#7b4173",
     "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+    "#9c9ede",
+    "#cedb9c",
+    "#e7969c",
+    "#6baed6",
+    "#fd8d3c",
+    "#74c476",
+    "#de9ed6",
 )
 UNKNOWN_TYPE = "(no type)"
 
@@ -65,25 +75,29 @@ def _codes(*columns: pd.Series) -> tuple[np.ndarray, list]:
     """Dictionary-encode rows of one or more text columns: (codes, distinct values).
 
     Each distinct value (a string, or a list of strings for several columns) gets a code
-    in order of first appearance.
+    in order of first appearance. Hash-based (pandas factorize), linear in the rows.
     """
     per_column = [pd.factorize(_text(c), sort=False) for c in columns]
+    per_column = [(codes, [str(u) for u in uniques]) for codes, uniques in per_column]
     if len(per_column) == 1:
         codes, uniques = per_column[0]
-        return codes.astype(np.int64), [str(u) for u in uniques]
+        return codes.astype(np.int64), uniques
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for codes, uniques in per_column:
         # re-number after each column so the combined key never overflows
-        key = np.unique(key * max(len(uniques), 1) + codes, return_inverse=True)[1]
-        key = key.astype(np.int64).reshape(-1)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    # renumber by first appearance so the dictionary order is stable and readable
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    values = [[str(u[c[i]]) for c, u in per_column] for i in first[order]]
-    return rank[inverse].astype(np.int64), values
+        key = pd.factorize(key * max(len(uniques), 1) + codes, sort=False)[0].astype(np.int64)
+    # factorize numbers in order of first appearance: the first row of code k
+    first = np.empty(int(key.max()) + 1 if len(key) else 0, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
+    values = [[u[c[i]] for c, u in per_column] for i in first]
+    return key, values
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A schema column, or an empty one when the frame lacks it."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:
@@ -128,8 +142,17 @@ def build_payload(
     area_tolerance: float = 0.005,
 ) -> Payload:
     """Sort, encode and pack the drawable events (those with a geometry and a start date)."""
-    frame = events
-    has_geometry = frame.geometry.notna() & ~frame.geometry.is_empty
+    used = ["event_id", "date_start", "date_end", "actor1", "actor2", "fatalities", "notes"]
+    used += ["event_type", "sub_event_type", "location", "geo_match", "geo_precision", "time"]
+    used += ["date_precision", "source", "source_url", *_ADM_FIELDS]
+    frame = events[[c for c in used if c in events.columns] + [events.geometry.name]]
+    geometry = frame.geometry.to_numpy()
+    # a point needs finite coordinates (POINT (NaN NaN) is not empty, yet not a place)
+    bounds = shapely.bounds(geometry)
+    has_geometry = pd.Series(
+        ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry) & np.isfinite(bounds).all(1),
+        index=frame.index,
+    )
     start = pd.to_datetime(frame["date_start"], errors="coerce")
     has_date = start.notna()
     not_drawn = {
@@ -137,20 +160,21 @@ def build_payload(
         "no date": int((has_geometry & ~has_date).sum()),
     }
     keep = has_geometry & has_date
-    frame = frame.loc[keep]
-    start = start[keep]
-    end = pd.to_datetime(frame["date_end"], errors="coerce").fillna(start)
+    if not keep.all():
+        frame = frame.loc[keep]
+        start = start[keep]
+    end = pd.to_datetime(_column(frame, "date_end"), errors="coerce").fillna(start)
     end = end.where(end >= start, start)
 
     day_start = start.to_numpy().astype("datetime64[D]").astype(np.int64)
     day_end = end.to_numpy().astype("datetime64[D]").astype(np.int64)
+    # sorted by start day; only the encoded arrays are reordered, never the frame
     order = np.argsort(day_start, kind="stable")
-    frame = frame.iloc[order]
     day_start, day_end = day_start[order], day_end[order]
     base_day = int(day_start[0]) if len(day_start) else 0
     last_day = int(day_end.max()) if len(day_end) else base_day
 
-    geoms = frame.geometry.to_numpy()
+    geoms = frame.geometry.to_numpy()[order]
     is_point = shapely.get_type_id(geoms) == 0
     anchor = geoms.copy()
     anchor[~is_point] = shapely.point_on_surface(geoms[~is_point])
@@ -165,7 +189,7 @@ def build_payload(
         area_codes[~is_point] = codes + 1
         areas = [_geojson_geometry(shapely.from_wkb(u), area_tolerance) for u in uniques.tolist()]
 
-    kind_codes, kinds = _codes(frame["event_type"], frame["sub_event_type"])
+    kind_codes, kinds = _codes(_column(frame, "event_type"), _column(frame, "sub_event_type"))
     type_names: list[str] = []
     for event_type, _ in kinds:
         name = event_type or UNKNOWN_TYPE
@@ -175,23 +199,26 @@ def build_payload(
     spare = iter(PALETTE * (1 + len(type_names) // len(PALETTE)))
     type_colours = [TYPE_COLOURS.get(t) or next(spare) for t in type_names]
 
-    both = pd.concat([_text(frame["actor1"]), _text(frame["actor2"])], ignore_index=True)
+    both = pd.concat(
+        [_text(_column(frame, "actor1")), _text(_column(frame, "actor2"))], ignore_index=True
+    )
     actor_codes, actors = pd.factorize(both)
-    actor1, actor2 = actor_codes[: len(frame)], actor_codes[len(frame) :]
+    actor1, actor2 = actor_codes[: len(frame)][order], actor_codes[len(frame) :][order]
 
-    place_codes, places = _codes(frame["location"], frame["geo_match"], frame["geo_precision"])
-    when_codes, whens = _codes(frame["time"], frame["date_precision"])
-    source_codes, sources = _codes(frame["source"], frame["source_url"])
-    note_codes, notes = _codes(frame["notes"])
-    adm = [frame[c] if c in frame else pd.Series(pd.NA, index=frame.index) for c in _ADM_FIELDS]
-    unit_codes, units = _codes(*adm)
+    place_codes, places = _codes(
+        *(_column(frame, c) for c in ("location", "geo_match", "geo_precision"))
+    )
+    when_codes, whens = _codes(_column(frame, "time"), _column(frame, "date_precision"))
+    source_codes, sources = _codes(_column(frame, "source"), _column(frame, "source_url"))
+    note_codes, notes = _codes(_column(frame, "notes"))
+    unit_codes, units = _codes(*(_column(frame, c) for c in _ADM_FIELDS))
     # per admin level, the index of each unit's feature in that level's layer (-1: none)
     unit_feature = {}
     for level, pcodes in admin_pcodes.items():
         position = {p: i for i, p in enumerate(pcodes)}
         unit_feature[level] = [position.get(u[(level - 1) * 3], -1) for u in units]
 
-    fatalities = pd.to_numeric(frame["fatalities"], errors="coerce")
+    fatalities = pd.to_numeric(_column(frame, "fatalities"), errors="coerce").iloc[order]
     fat_missing = fatalities.isna().to_numpy()
     fat = fatalities.fillna(0).clip(lower=0).to_numpy().astype(np.int64)
 
@@ -216,15 +243,15 @@ def build_payload(
         "y": y,
         "d0": _narrow(day_start - base_day),
         "dur": _narrow(day_end - day_start),
-        "kind": _narrow(kind_codes),
+        "kind": _narrow(kind_codes[order]),
         "a1": _narrow(actor1),
         "a2": _narrow(actor2),
         "fat": _narrow(np.append(fat, fat_na))[:-1],
-        "unit": _narrow(unit_codes),
-        "place": _narrow(place_codes),
-        "when": _narrow(when_codes),
-        "src": _narrow(source_codes),
-        "note": _narrow(note_codes),
+        "unit": _narrow(unit_codes[order]),
+        "place": _narrow(place_codes[order]),
+        "when": _narrow(when_codes[order]),
+        "src": _narrow(source_codes[order]),
+        "note": _narrow(note_codes[order]),
         "area": _narrow(area_codes),
     }
     dictionaries = {
@@ -238,7 +265,7 @@ def build_payload(
         "units": units,
         "unitFeature": {str(k): v for k, v in unit_feature.items()},
         "areas": areas,
-        "ids": _text(frame["event_id"]).tolist() if include_ids else None,
+        "ids": _text(_column(frame, "event_id")).iloc[order].tolist() if include_ids else None,
     }
     blob, layout = _pack(columns, json.dumps(dictionaries, ensure_ascii=False).encode("utf-8"))
     spec = {

@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from branca.element import CssLink, Element, Figure, JavascriptLink
+from folium.template import Template
 
 from geo.report import GeoError
 from geo.settings import user_cache_dir
@@ -170,6 +171,18 @@ def _inline_css(url: str, cache: str | os.PathLike | None) -> str:
     return re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
 
 
+class RawHTML(Element):
+    """Markup placed in the page as is (not compiled as a Jinja template, so large
+    inline scripts cost nothing to add and their braces mean nothing to Jinja)."""
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._name = "RawHTML"
+        self.markup = markup
+
+
 class OfflineAssets(Element):
     """Replace every linked JS/CSS asset in the page header with its pinned content inline.
 
@@ -190,9 +203,9 @@ class OfflineAssets(Element):
         for name, child in list(children.items()):
             if isinstance(child, JavascriptLink):
                 js = asset_bytes(child.url, cache=self.cache).decode("utf-8")
-                inline = Element(f"<script>{_guard_script(js)}</script>")
+                inline = RawHTML(f"<script>{_guard_script(js)}</script>")
             elif isinstance(child, CssLink):
-                inline = Element(f"<style>{_inline_css(child.url, self.cache)}</style>")
+                inline = RawHTML(f"<style>{_inline_css(child.url, self.cache)}</style>")
             else:
                 continue
             inline._parent = figure.header

@@ -11,10 +11,11 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from branca.element import Element, Figure, MacroElement
-from folium.map import Layer
+from branca.element import Figure, MacroElement
+from folium.map import Layer, LayerControl
 from folium.template import Template
 
+from geo.maps.assets import RawHTML
 from geo.report import GeoError
 
 
@@ -23,7 +24,40 @@ def _static(name: str) -> str:
     return resources.files("geo.maps").joinpath("static", name).read_text("utf-8")
 
 
-class EventLayer(MacroElement):
+class RawMacroElement(MacroElement):
+    """A MacroElement whose rendered macros go into the page as they are.
+
+    branca's MacroElement compiles each rendered macro again as a Jinja template, so text
+    from the data inside it (an event type in the layer control, a title) would be
+    evaluated: ``{{ 7*7 }}`` became ``49`` and ``{% if`` broke the page. Here the output
+    is final.
+    """
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise GeoError(f"{type(self).__name__} must be added to a folium.Map")
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(RawHTML(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _EngineLayer(Layer, RawMacroElement):
+    """A layer control entry for a part of the engine; adds itself in its own script, so
+    rendering twice (Jupyter, then save) gives the same page."""
+
+    render = RawMacroElement.render
+
+
+class SafeLayerControl(LayerControl, RawMacroElement):
+    """folium's LayerControl without re-evaluating layer names (data) as Jinja."""
+
+
+class EventLayer(RawMacroElement):
     """The event engine: payload, canvas renderer, time control, filters, legend, popups.
 
     Parameters
@@ -56,21 +90,22 @@ class EventLayer(MacroElement):
             raise GeoError("EventLayer must be added to a folium.Map")
         # geo's own code is on no CDN: it is inline in both modes
         figure.header.add_child(
-            Element(f"<style>{_static('geo_events.css')}</style>"), name="geo_events_css"
+            RawHTML(f"<style>{_static('geo_events.css')}</style>"), name="geo_events_css"
         )
         figure.header.add_child(
-            Element(f"<script>{_static('geo_events.js')}</script>"), name="geo_events_js"
+            RawHTML(f"<script>{_static('geo_events.js')}</script>"), name="geo_events_js"
         )
         super().render(**kwargs)
 
 
-class EventTypeLayer(Layer):
+class EventTypeLayer(_EngineLayer):
     """A toggle in the layer control for the events of one type (points and areas)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = {{ this.engine.get_name() }}.typeLayer({{ this.code }});
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
         """
     )
@@ -82,7 +117,7 @@ class EventTypeLayer(Layer):
         self.code = code
 
 
-class AdminLayer(Layer):
+class AdminLayer(_EngineLayer):
     """Admin units of one level drawn by the engine, as outlines or as a choropleth.
 
     The choropleth's values (events or fatalities per unit) follow the time control and
@@ -95,6 +130,7 @@ class AdminLayer(Layer):
         var {{ this.get_name() }} = {{ this.engine.get_name() }}.adminLayer(
             {{ this.level }}, {{ this.kind|tojson }}
         );
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
         """
     )

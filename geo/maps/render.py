@@ -18,10 +18,10 @@ import pandas as pd
 from geo.boundaries import AdminLayers
 from geo.maps._payload import admin_geojson, build_payload
 from geo.maps.assets import OfflineAssets
-from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer
+from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer, SafeLayerControl
 from geo.report import InputError
 
-RENDERERS: tuple[str, ...] = ("auto", "markers", "dots")
+RENDERERS: tuple[str, ...] = ("auto", "markers", "clusters", "dots")
 METRICS: tuple[str, ...] = ("events", "fatalities")
 FILTER_KEYS: tuple[str, ...] = ("event_type", "actor")
 # Simplification per admin level (degrees): enough for a country view, light in the page.
@@ -77,8 +77,9 @@ def render_map(
     tiles
         A folium tile name or URL for a tile basemap (needs network); default none.
     renderer
-        "auto" (marker circles when few events are in view, dots when many), "markers"
-        or "dots".
+        "auto" (markers when at most 5,000 events are in view, else clusters), "markers",
+        "clusters" (grid clusters recomputed for the time window and filters; a click zooms
+        in, or lists the events of a small cluster) or "dots" (one pixel block per event).
     metric
         Initial choropleth value: "events" or "fatalities".
     choropleth_level
@@ -159,7 +160,8 @@ def render_map(
                     show=n == choropleth_level,
                 )
             )
-    folium.LayerControl(collapsed=False).add_to(m)
+    entries = len(payload.spec["types"]) + (2 * len(layers.levels) if layers is not None else 0)
+    SafeLayerControl(collapsed=entries > 12).add_to(m)
     bounds = _bounds(events, layers)
     if bounds is not None:
         # keep the country clear of the title (top) and the time control (bottom)

@@ -7,7 +7,8 @@
 
   var DAY_MS = 86400000;
   var STEPS = { day: 1, week: 7, month: 30, year: 365 };
-  var MARKER_LIMIT = 20000;   // auto renderer: marker circles up to this many, then dots
+  var MARKER_LIMIT = 5000;    // auto renderer: markers up to this many in view, then clusters
+  var CELL = 60;              // cluster grid cell, screen pixels
   var RAMP = ['#ffffcc', '#ffeda0', '#fed976', '#feb24c', '#fd8d3c', '#fc4e2a', '#e31a1c', '#b10026'];
   var TYPED = { uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, float32: Float32Array };
 
@@ -198,6 +199,14 @@
     };
   };
 
+  /* The hash follows the state, written at most every 300 ms (browsers throttle history
+   * updates, and a slider drag or play would flood them). */
+  Engine.prototype._scheduleHash = function () {
+    var self = this;
+    if (this._hashTimer) { return; }
+    this._hashTimer = setTimeout(function () { self._hashTimer = null; self._writeHash(); }, 300);
+  };
+
   Engine.prototype._writeHash = function () {
     var s = this.state(), params = new URLSearchParams();
     params.set('from', s.from); params.set('to', s.to);
@@ -225,6 +234,10 @@
   };
   Engine.prototype.setTypes = function (names) {
     this._applyState({ types: names }); this._syncTypeToggles(); this._histogram(); this.update();
+  };
+  Engine.prototype.toggleType = function (code) {
+    this.typeOn[code] = this.typeOn[code] ? 0 : 1;
+    this._syncTypeToggles(); this._histogram(); this.update();
   };
   Engine.prototype.setActor = function (text) {
     this._applyState({ actor: text }); this._syncInputs(); this._histogram(); this.update();
@@ -266,13 +279,24 @@
     this._updateLabels();
     this.lastUpdateMs = performance.now() - started;
     this.container.setAttribute('data-geo-visible', String(this.vcount + this.alist.length));
-    this._writeHash();
+    this._scheduleHash();
   };
 
   Engine.prototype.scheduleUpdate = function () {
     var self = this;
     if (this._frame) { return; }
     this._frame = requestAnimationFrame(function () { self._frame = null; self.update(); });
+  };
+
+  /* Bytes held in typed arrays (outside the JS heap figure browsers report). */
+  Engine.prototype.arrayBytes = function () {
+    var total = 0, seen = [];
+    var arrays = [this.mx, this.my, this.vlist, this.kindType, this._pixels];
+    for (var name in this.cols) { arrays.push(this.cols[name]); }
+    arrays.forEach(function (a) {
+      if (a && seen.indexOf(a.buffer) < 0) { seen.push(a.buffer); total += a.buffer.byteLength; }
+    });
+    return total;
   };
 
   Engine.prototype.visibleIds = function () {
@@ -327,9 +351,12 @@
     ctx.clearRect(0, 0, w, h);
     this._drawAreas(ctx, p);
     var renderer = this.spec.options.renderer;
-    if (renderer === 'auto') { renderer = this.vcount <= MARKER_LIMIT ? 'markers' : 'dots'; }
+    if (renderer === 'auto') { renderer = this._countInView(p, w, h) <= MARKER_LIMIT ? 'markers' : 'clusters'; }
     this.rendererUsed = renderer;
-    if (renderer === 'markers') { this._drawMarkers(ctx, p, w, h); } else { this._drawDots(ctx, p, w, h); }
+    this.clusters = null;
+    if (renderer === 'markers') { this._drawMarkers(ctx, p, w, h); }
+    else if (renderer === 'clusters') { this._drawClusters(ctx, p, w, h); }
+    else { this._drawDots(ctx, p, w, h); }
     this.lastDrawMs = performance.now() - started;
     this.container.setAttribute('data-geo-renderer', renderer);
     if (this.painted === null) {
@@ -367,17 +394,87 @@
     }
   };
 
+  /* A marker sprite per type colour: drawImage of a ready bitmap per event is far cheaper
+   * than stroking thousands of arcs. */
+  Engine.prototype._sprites = function () {
+    if (this._spriteCache) { return this._spriteCache; }
+    var ratio = window.devicePixelRatio || 1, size = Math.ceil(16 * ratio);
+    this._spriteCache = this.spec.colours.map(function (colour) {
+      var c = document.createElement('canvas'); c.width = c.height = size;
+      var g = c.getContext('2d');
+      g.scale(ratio, ratio);
+      g.beginPath(); g.arc(8, 8, 6, 0, 2 * Math.PI);
+      g.fillStyle = colour; g.fill();
+      g.lineWidth = 1.3; g.strokeStyle = '#ffffff'; g.stroke();
+      return c;
+    });
+    return this._spriteCache;
+  };
+
   Engine.prototype._drawMarkers = function (ctx, p, w, h) {
-    var mx = this.mx, my = this.my, kind = this.cols.kind, vlist = this.vlist;
-    ctx.lineWidth = 1.2; ctx.strokeStyle = '#ffffff';
+    var mx = this.mx, my = this.my, kind = this.cols.kind, kt = this.kindType, vlist = this.vlist;
+    var sprites = this._sprites();
     for (var k = 0; k < this.vcount; k++) {
       var i = vlist[k], x = mx[i] * p.scale - p.ox, y = my[i] * p.scale - p.oy;
       if (x < -8 || y < -8 || x > w + 8 || y > h + 8) { continue; }
-      ctx.beginPath();
-      ctx.arc(x, y, 6, 0, 2 * Math.PI);
-      ctx.fillStyle = this.kindColour[kind[i]];
-      ctx.fill(); ctx.stroke();
+      ctx.drawImage(sprites[kt[kind[i]]], Math.round(x) - 8, Math.round(y) - 8, 16, 16);
     }
+  };
+
+  Engine.prototype._countInView = function (p, w, h) {
+    var mx = this.mx, my = this.my, vlist = this.vlist, n = 0;
+    var x0 = (p.ox - 8) / p.scale, x1 = (p.ox + w + 8) / p.scale, y0 = (p.oy - 8) / p.scale, y1 = (p.oy + h + 8) / p.scale;
+    for (var k = 0; k < this.vcount; k++) {
+      var i = vlist[k], x = mx[i], y = my[i];
+      if (x >= x0 && x <= x1 && y >= y0 && y <= y1) { n++; }
+    }
+    return n;
+  };
+
+  /* Grid clusters: visible points binned into screen cells fixed to the world grid (so
+   * they stay put while panning), recomputed for the current filters at every redraw. */
+  Engine.prototype._drawClusters = function (ctx, p, w, h) {
+    var mx = this.mx, my = this.my, kind = this.cols.kind, kt = this.kindType, vlist = this.vlist;
+    var nTypes = this.types.length, gx0 = Math.floor(p.ox / CELL), gy0 = Math.floor(p.oy / CELL);
+    var cols = Math.ceil(w / CELL) + 2, rows = Math.ceil(h / CELL) + 2, cells = cols * rows;
+    var counts = new Uint32Array(cells), sx = new Float64Array(cells), sy = new Float64Array(cells);
+    var byType = new Uint32Array(cells * nTypes);
+    for (var k = 0; k < this.vcount; k++) {
+      var i = vlist[k], wx = mx[i] * p.scale, wy = my[i] * p.scale;
+      var cx = Math.floor(wx / CELL) - gx0, cy = Math.floor(wy / CELL) - gy0;
+      if (cx < 0 || cy < 0 || cx >= cols || cy >= rows) { continue; }
+      var c = cy * cols + cx;
+      counts[c]++; sx[c] += wx - p.ox; sy[c] += wy - p.oy;
+      byType[c * nTypes + kt[kind[i]]]++;
+    }
+    var clusters = [], colours = this.spec.colours;
+    ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+    for (c = 0; c < cells; c++) {
+      if (!counts[c]) { continue; }
+      var x = sx[c] / counts[c], y = sy[c] / counts[c], top = 0;
+      for (var t = 1; t < nTypes; t++) { if (byType[c * nTypes + t] > byType[c * nTypes + top]) { top = t; } }
+      var r = counts[c] === 1 ? 6 : Math.min(26, 9 + 4.5 * Math.log10(counts[c]));
+      ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.globalAlpha = 0.85; ctx.fillStyle = colours[top]; ctx.fill();
+      ctx.globalAlpha = 1; ctx.lineWidth = 1.5; ctx.strokeStyle = '#ffffff'; ctx.stroke();
+      if (counts[c] > 1) {
+        ctx.fillStyle = '#ffffff'; ctx.font = '600 11px system-ui, sans-serif';
+        var label = counts[c] >= 10000 ? Math.round(counts[c] / 1000) + 'k' : counts[c] >= 1000 ? (counts[c] / 1000).toFixed(1) + 'k' : String(counts[c]);
+        ctx.fillText(label, x, y);
+      }
+      clusters.push({ x: x, y: y, r: r, count: counts[c], cx: c % cols + gx0, cy: Math.floor(c / cols) + gy0 });
+    }
+    this.clusters = clusters;
+  };
+
+  /* Visible events in one cluster cell (for its popup). */
+  Engine.prototype._clusterMembers = function (cluster) {
+    var p = this._projection(), out = [];
+    for (var k = 0; k < this.vcount; k++) {
+      var i = this.vlist[k];
+      if (Math.floor(this.mx[i] * p.scale / CELL) === cluster.cx && Math.floor(this.my[i] * p.scale / CELL) === cluster.cy) { out.push(i); }
+    }
+    return out;
   };
 
   Engine.prototype._drawDots = function (ctx, p, w, h) {
@@ -405,6 +502,19 @@
   Engine.prototype._onClick = function (e) {
     if (!this.ready) { return; }
     var p = this._projection(), cx = e.containerPoint.x, cy = e.containerPoint.y;
+    if (this.clusters) {
+      for (var c = 0; c < this.clusters.length; c++) {
+        var cl = this.clusters[c], ddx = cl.x - cx, ddy = cl.y - cy;
+        if (ddx * ddx + ddy * ddy > cl.r * cl.r) { continue; }
+        if (cl.count > 25 && this.map.getZoom() < this.map.getMaxZoom()) {
+          this.map.setView(this.map.containerPointToLatLng([cl.x, cl.y]), Math.min(this.map.getMaxZoom(), this.map.getZoom() + 2));
+          return;
+        }
+        L.popup({ maxWidth: 380, maxHeight: 360, className: 'geo-popup-wrap' })
+          .setLatLng(this.map.containerPointToLatLng([cl.x, cl.y])).setContent(this.popup(this._clusterMembers(cl))).openOn(this.map);
+        return;
+      }
+    }
     var radius = this.rendererUsed === 'markers' ? 7 : 4, r2 = radius * radius, hits = [];
     for (var k = 0; k < this.vcount; k++) {
       var i = this.vlist[k], dx = this.mx[i] * p.scale - p.ox - cx, dy = this.my[i] * p.scale - p.oy - cy;
@@ -513,7 +623,10 @@
       var weight = { 1: 1.6, 2: 1.0, 3: 0.6 }[level] || 0.6;
       entry.outline = L.geoJSON(entry.geo, {
         interactive: false,
-        style: function () { return { color: '#4d4d4d', weight: weight, fill: false, opacity: 0.8 }; }
+        // level 1 doubles as the land of the tile-less basemap
+        style: function () {
+          return { color: '#4d4d4d', weight: weight, opacity: 0.8, fill: level === 1, fillColor: '#ffffff', fillOpacity: 0.9 };
+        }
       });
       return entry.outline;
     }
@@ -735,10 +848,17 @@
     for (k = 0; k < this.alist.length; k++) { counts[kt[kind[this.alist[k]]]]++; areas++; }
     panel.textContent = '';
     panel.appendChild(el('div', 'geo-legend-title', 'Event types'));
+    var engine = this;
     for (var t = 0; t < this.types.length; t++) {
       var row = el('div', 'geo-legend-row' + (this.typeOn[t] ? '' : ' geo-off'));
       var dot = el('span', 'geo-swatch'); dot.style.background = spec.colours[t];
       row.appendChild(dot); row.appendChild(el('span', null, this.types[t] + ' (' + counts[t] + ')'));
+      row.title = 'Show or hide this type';
+      row.setAttribute('role', 'button');
+      row.setAttribute('data-type', this.types[t]);
+      row.addEventListener('click', (function (code) {
+        return function () { engine.toggleType(code); };
+      })(t));
       panel.appendChild(row);
     }
     if (this.areaIdx.length) {
