@@ -61,7 +61,6 @@ class CueLists:
     event_triggers: tuple[str, ...] = ()
     actor_triggers: tuple[str, ...] = ()  # case-sensitive: organisation heads, group names
     actor_names: tuple[str, ...] = ()  # case-sensitive: the known group names
-    force_triggers: tuple[str, ...] = ()
     place_head_triggers: tuple[str, ...] = ()
     time_word_triggers: tuple[str, ...] = ()
 
@@ -126,7 +125,6 @@ def _load(path: Path) -> CueLists:
         + tuple(w.lower() for w in words("generic_event_nouns")),
         actor_triggers=tuple(words("org_heads")) + tuple(raw["known_actors"]["names"]),
         actor_names=tuple(raw["known_actors"]["names"]),
-        force_triggers=tuple(w.lower() for w in words("force_nouns")),
         place_head_triggers=tuple(w.split()[0].lower() for w in raw["place_heads"]["before"]),
         time_word_triggers=literal_prefixes(words("time_words")),
     )
