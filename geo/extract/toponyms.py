@@ -19,6 +19,7 @@ name in the index, plus country names and demonyms from the project's cue lists
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import weakref
@@ -203,16 +204,16 @@ def _scan_sentence(
     sentence: Sentence,
     index: _ScanIndex,
     actors: list[tuple[int, int]],
-    discovered: list[re.Match],
+    matches: dict[str, list[re.Match]],
 ) -> list[_Candidate]:
     """Candidates of one sentence; ``actors`` are the spans of known group names and
-    ``discovered`` the place-word phrases of the whole text."""
+    ``matches`` the sentence's name starts, nation names and place-word phrases."""
     cues = cue_lists()
     shouting = sentence.text.isupper()
     found: list[_Candidate] = []
     limit = sentence.end
     resume = sentence.start
-    for start_match in _START.finditer(text, sentence.start, sentence.end):
+    for start_match in matches.get("start", ()):
         if start_match.start() < resume:
             continue
         pos = start_match.start()
@@ -277,7 +278,7 @@ def _scan_sentence(
         resume = last
     # Country names and demonyms (case-sensitive, whole words) win over a village of the
     # same name ("Iraqi"), not over a longer name ("Syrian Desert").
-    for match in _nation_pattern().finditer(text, sentence.start, sentence.end):
+    for match in matches.get("nation", ()):
         phrase = match.group()
         s, e = match.span()
         if any(c.start <= s and e <= c.end and (c.end - c.start) > (e - s) for c in found):
@@ -288,9 +289,7 @@ def _scan_sentence(
         found.append(_Candidate(s, e, query, name_key(query), kind, sentence, None, None, 9))
     # Names the index lacks in this spelling, after a place word: "the villages of Foua
     # and Kfraya", "the town of Dmeir" (resolved by the gazetteer's fuzzy stages).
-    for match in discovered:
-        if not sentence.start <= match.start() < sentence.end:
-            continue
+    for match in matches.get("found", ()):
         for run in _CAP_RUN.finditer(match.group("names")):
             s, e = match.start("names") + run.start(), match.start("names") + run.end()
             if any(c.start < e and s < c.end for c in found):
@@ -459,10 +458,23 @@ def find_toponyms(
         for position in word_starts(raw, cues.place_head_triggers, 0, end)
         if (m := _discovery_pattern().match(raw, position, end))
     ]
+    # Scan the text once per pattern, then sentence by sentence.
+    by_sentence: dict[int, dict[str, list[re.Match]]] = {}
+    starts = [sentence.start for sentence in doc.sentences]
+    for kind, found in (
+        ("start", _START.finditer(raw)),
+        ("nation", _nation_pattern().finditer(raw)),
+        ("found", discovered),
+    ):
+        for match in found:
+            i = bisect.bisect_right(starts, match.start()) - 1
+            if i >= 0 and match.end() <= doc.sentences[i].end:
+                by_sentence.setdefault(i, {}).setdefault(kind, []).append(match)
     candidates: list[tuple[_Candidate, bool]] = []
-    for sentence in doc.sentences:
+    for i, matches in sorted(by_sentence.items()):
+        sentence = doc.sentences[i]
         title_case = _title_case(sentence)
-        for candidate in _scan_sentence(raw, sentence, index, actors, discovered):
+        for candidate in _scan_sentence(raw, sentence, index, actors, matches):
             candidates.append((candidate, title_case))
 
     # People and organisations: a name glued to one is not a place anywhere in the text.
