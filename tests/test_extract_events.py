@@ -8,6 +8,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.extract import extract_events, extract_file, find_toponyms, read_document
 from geo.gazetteer import Gazetteer
@@ -224,3 +226,55 @@ def test_batch_of_files_keeps_each_file_as_provenance(articles: Path, gazetteer:
     assert events["event_id"].is_unique
     afrin = events[(events["location"] == "Afrin") & (events["role"] == "event")].iloc[0]
     assert afrin["fatalities"] == 73 and afrin["event_type"] == "clashes"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "In",
+                "Dumayr",
+                "al-",
+                "Sham",
+                "Khaled",
+                "raid",
+                "killed",
+                "3",
+                "on",
+                "Sunday",
+                ",",
+                ".",
+                "\n",
+                "الضمير",
+                "في",
+                "east of",
+                "Damascus",
+                "(SFA)",
+                "03:00",
+                "Oct.",
+                "19",
+                "2023",
+                "the",
+                "Badiya",
+                "U.S.",
+                "troops",
+                "IS",
+                "eastern",
+                "Ghouta",
+                " ",
+                "é",
+                "—",
+            ]
+        ),
+        max_size=40,
+    ).map(" ".join)
+)
+def test_any_text_gives_spans_inside_it(gazetteer: Gazetteer, text: str) -> None:
+    for toponym in find_toponyms(text, gazetteer):
+        assert text[toponym.start : toponym.end] == toponym.phrase
+    events = extract_events(text, published="2023-10-20", gazetteer=gazetteer)
+    for column in ("location_span", "date_span", "time_span", "sentence_span"):
+        for span in events[column].dropna():
+            start, end = (int(x) for x in span.split(":"))
+            assert 0 <= start < end <= len(text)
