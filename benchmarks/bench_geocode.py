@@ -200,7 +200,7 @@ def speed(data_dir: Path) -> list[tuple[str, str]]:
         rows.append(
             (
                 "index build (cold, no cache)",
-                f"{build_s:.2f} s, peak RSS +{_rss_mib() - before:.0f} MiB",
+                f"{build_s:.2f} s, process peak RSS {_rss_mib():.0f} MiB (before: {before:.0f})",
             )
         )
         started = time.perf_counter()
@@ -231,25 +231,40 @@ def speed(data_dir: Path) -> list[tuple[str, str]]:
             chars.insert(i, chars[i])
         return "".join(chars)
 
-    fuzzy = [misspell(n) for n in pick if len(n) >= 7]
-    fuzzy = [n for n in dict.fromkeys(fuzzy) if name_key(n) not in gazetteer._by_key]
+    pairs = {misspell(n): n for n in pick if len(n) >= 7}
+    pairs = {m: n for m, n in pairs.items() if name_key(m) not in gazetteer._by_key}
+    fuzzy, fuzzy_of = list(pairs), list(pairs.values())
     fresh = Gazetteer.from_data_dir(
         data_dir, cache_dir=Path(tempfile.gettempdir()) / "geo-bench-cache"
     )
     started = time.perf_counter()
+    fresh._prefetch_fuzzy(fuzzy)  # the batched rapidfuzz candidate search alone
+    search = time.perf_counter() - started
     resolved = fresh.resolve_many(fuzzy)
     elapsed = time.perf_counter() - started
     found = sum(r.status != "unresolved" for r in resolved)
+    right = sum(
+        r.status == "resolved" and name_key(r.matched_name or "") == name_key(orig)
+        for r, orig in zip(resolved, fuzzy_of, strict=True)
+    )
     rows.append(
         (
-            f"{len(fuzzy)} distinct misspelt names (fuzzy)",
-            f"{len(fuzzy) / elapsed:,.0f} names/s, {100 * found / len(fuzzy):.0f}% matched",
+            f"{len(fuzzy)} distinct misspelt names: fuzzy search",
+            f"{len(fuzzy) / search:,.0f} names/s (target >= 20,000)",
+        )
+    )
+    rows.append(
+        (
+            f"{len(fuzzy)} distinct misspelt names: full resolution",
+            f"{len(fuzzy) / elapsed:,.0f} names/s, {100 * found / len(fuzzy):.0f}% matched "
+            f"(resolved or ambiguous), {100 * right / len(fuzzy):.0f}% resolved to the "
+            "misspelt name",
         )
     )
 
-    # 1M rows, ~10k distinct names (known names, misspellings, junk), 60% with the
+    # 1M rows, 10k distinct names (8.5k known, 1k misspelt, 500 unknown), 60% with the
     # governorate the source would give (the place's own), as ACLED/UCDP rows carry.
-    distinct = pick[:7000] + fuzzy[:2500] + [f"Unknown place {i}" for i in range(500)]
+    distinct = pick[:8500] + fuzzy[:1000] + [f"Unknown place {i}" for i in range(500)]
     governorate = _governorate_names(gazetteer)
     hint_of = {name: governorate.get(gazetteer.resolve(name).adm_pcodes[0]) for name in distinct}
     idx = rng.integers(0, len(distinct), 1_000_000)

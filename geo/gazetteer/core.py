@@ -313,10 +313,32 @@ class Gazetteer:
         admin1 = list(admin1) if admin1 is not None else [None] * n
         admin2 = list(admin2) if admin2 is not None else [None] * n
         self._prefetch_fuzzy([nm for nm in names if isinstance(nm, str)])
-        return [
-            self.resolve(nm, admin1=a1, admin2=a2)
-            for nm, a1, a2 in zip(names, admin1, admin2, strict=True)
-        ]
+        out: list[Resolution | None] = [None] * n
+        # Hint-free names first, so hinted repeats of a clear name reuse their answer.
+        order = sorted(range(n), key=lambda i: admin1[i] is not None or admin2[i] is not None)
+        for i in order:
+            out[i] = self._resolve_reusing(names[i], admin1[i], admin2[i])
+        return out  # type: ignore[return-value]
+
+    def _resolve_reusing(self, name: object, admin1: str | None, admin2: str | None) -> Resolution:
+        """``resolve``, reusing the hint-free answer when it is a single place that the
+        hints agree with (the same name usually comes with and without hints)."""
+        hints = (_clean_hint(admin1), _clean_hint(admin2))
+        if any(hints) and isinstance(name, str) and name.strip():
+            plain = self._resolve_cache.get((name, None, None))
+            if (
+                plain is not None
+                and plain.status == "resolved"
+                and plain.precision == "point"
+                and plain.n_candidates == 1
+                and not plain.reason
+            ):
+                codes1, codes2 = self._hint_codes(*hints)
+                if (not codes1 or plain.adm_pcodes[0] in codes1) and (
+                    not codes2 or plain.adm_pcodes[1] in codes2
+                ):
+                    return plain
+        return self.resolve(name, admin1=admin1, admin2=admin2)
 
     def area_geometry(self, entry: int) -> BaseGeometry | None:
         """The polygon of an admin unit or region entry (None for a place)."""
@@ -325,18 +347,19 @@ class Gazetteer:
         kind = self._kind[entry]
         if kind not in _AREA_KINDS:
             return None
-        adm3 = self._admin3_layer()
-        codes: list[str]
-        if kind == "country":
-            mask = np.ones(len(adm3), dtype=bool)
-        elif kind == "region":
-            codes = self._members[entry].split()
-            mask = adm3["adm3_pcode"].isin(codes)
-        else:
+        if kind in ("adm1", "adm2", "adm3"):
+            # The boundary layer's own polygon of the unit.
             level = int(kind[-1])
-            mask = adm3[f"adm{level}_pcode"] == self._pcode[entry]
-        geoms = adm3.geometry[mask].to_numpy()
-        shape = shapely.union_all(geoms) if len(geoms) else None
+            layer = self._layer_shapes(level)
+            shape = layer.get(self._pcode[entry])
+        else:
+            adm3 = self._admin3_layer()
+            if kind == "country":
+                geoms = self._layer_shapes(1).values()
+            else:
+                geoms = adm3.geometry[adm3["adm3_pcode"].isin(self._members[entry].split())]
+            geoms = list(geoms)
+            shape = shapely.union_all(geoms) if geoms else None
         self._area_cache[entry] = shape
         return shape
 
@@ -580,7 +603,7 @@ class Gazetteer:
         found: dict[str, float] = {}
         cutoff = _fuzzy_cutoff(fold)
         if cutoff <= 100:
-            vocab = self._vocab_by_initial.get(fold[:1], [])
+            vocab = self._vocab_block(fold[:1], len(fold))
             for cand, score, _ in process.extract(
                 fold, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=25
             ):
@@ -611,6 +634,19 @@ class Gazetteer:
                 if score >= SKELETON_CUTOFF:
                     found[cand] = score
 
+    def _vocab_block(self, initial: str, length: int) -> list[str]:
+        """Folds starting with ``initial`` whose length allows a ratio >= FUZZY_CUTOFF
+        with a ``length``-letter query (ratio <= 2 * min / (a + b))."""
+        cache = self.__dict__.setdefault("_vocab_blocks", {})
+        key = (initial, length)
+        if key not in cache:
+            low = length * FUZZY_CUTOFF / (200 - FUZZY_CUTOFF)
+            high = length * (200 - FUZZY_CUTOFF) / FUZZY_CUTOFF
+            cache[key] = [
+                f for f in self._vocab_by_initial.get(initial, []) if low <= len(f) <= high
+            ]
+        return cache[key]
+
     def _prefetch_fuzzy(self, names: Iterable[str]) -> None:
         """Fill the fuzzy cache for the names that no exact/alias/fold key matches,
         with one ``cdist`` per initial letter (both CPU cores)."""
@@ -625,11 +661,11 @@ class Gazetteer:
                     wanted.add(fold)
         if not wanted:
             return
-        by_initial: dict[str, list[str]] = {}
+        by_block: dict[tuple[str, int], list[str]] = {}
         for fold in wanted:
-            by_initial.setdefault(fold[:1], []).append(fold)
-        for initial, queries in by_initial.items():
-            vocab = self._vocab_by_initial.get(initial, [])
+            by_block.setdefault((fold[:1], len(fold)), []).append(fold)
+        for (initial, length), queries in by_block.items():
+            vocab = self._vocab_block(initial, length)
             results: dict[str, dict[str, float]] = {q: {} for q in queries}
             if vocab:
                 for start in range(0, len(queries), 2000):
@@ -846,7 +882,25 @@ class Gazetteer:
         return None
 
     def _clusters(self, entries: np.ndarray) -> list[list[int]]:
-        """Group positions of ``entries`` (already ranked) that are one place."""
+        """Group positions of ``entries`` (already ranked) that are one place: each joins
+        the first (best-ranked) cluster head within SAME_PLACE_KM."""
+        if len(entries) == 1:
+            return [[0]]
+        if (self._kind[entries] == "place").all():
+            lat, lon = self._lat[entries], self._lon[entries]
+            near = (
+                _haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+                <= SAME_PLACE_KM
+            )
+            owner = np.full(len(entries), -1)
+            groups: list[list[int]] = []
+            for pos in range(len(entries)):
+                if owner[pos] >= 0:
+                    continue
+                members = np.flatnonzero(near[pos] & (owner < 0))
+                owner[members] = len(groups)
+                groups.append(members.tolist())
+            return groups
         clusters: list[list[int]] = []
         heads: list[int] = []
         for pos, entry in enumerate(entries):
@@ -1041,6 +1095,21 @@ class Gazetteer:
                 by_entry.setdefault(entry, []).append(fold)
             self.__dict__["_folds_by_entry"] = by_entry
         return self.__dict__["_folds_by_entry"]
+
+    def _layer_shapes(self, level: int) -> dict[str, BaseGeometry]:
+        """P-code -> polygon of the admin layer at ``level``."""
+        cache = self.__dict__.setdefault("_shapes_by_level", {})
+        if level not in cache:
+            if level == 3:
+                layer = self._admin3_layer()
+            else:
+                from geo.boundaries import load_admin_layers
+
+                layer = load_admin_layers(self.data_dir)[level]
+            cache[level] = dict(
+                zip(layer[f"adm{level}_pcode"], layer.geometry.to_numpy(), strict=True)
+            )
+        return cache[level]
 
     def _admin3_layer(self):
         if self._adm3 is None:

@@ -264,6 +264,10 @@ def _fold_latin_word(word: str) -> str:
     for old, new in _DIGRAPHS:
         if old != "x":
             w = w.replace(old, new)
+    # "Suwayda" = "Sweida", "Tuways" = "Tweis": u+w before a vowel is one w.
+    w = re.sub("uw(?=[aeiouy])", "w", w)
+    # "Zawr" = "Zor": a w closing a diphthong (before a consonant or the end) is a vowel.
+    w = re.sub("(?<=[aeiou])w(?![aeiouy])", "", w)
     # y at the start of a word is a consonant; elsewhere a vowel glide (ay = ei = i).
     head, tail = w[:1], re.sub("[aeiouy]+", "a", w[1:])
     w = ("a" if head in "aeiou" else head) + tail
