@@ -57,6 +57,7 @@ class CueLists:
     demonyms: dict[str, str]
     countries: dict[str, str]
     fatality_nouns: frozenset[str]
+    group_words: frozenset[str]
     # Substrings a line must contain for the matching pattern to be tried there.
     event_triggers: tuple[str, ...] = ()
     actor_triggers: tuple[str, ...] = ()  # case-sensitive: organisation heads, group names
@@ -121,6 +122,7 @@ def _load(path: Path) -> CueLists:
         demonyms=dict(raw["demonyms"]["map"]),
         countries=dict(raw["countries"]["map"]),
         fatality_nouns=frozenset(words("fatality_nouns")),
+        group_words=frozenset(words("group_words")),
         event_triggers=literal_prefixes([c for v in categories.values() for c in v])
         + tuple(w.lower() for w in words("generic_event_nouns")),
         actor_triggers=tuple(words("org_heads")) + tuple(raw["known_actors"]["names"]),

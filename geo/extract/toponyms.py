@@ -26,7 +26,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.extract.cues import cue_lists, word_starts
+from geo.extract.cues import cue_lists, near, word_starts
 from geo.extract.document import Document, Sentence, make_document
 from geo.gazetteer import Gazetteer, Resolution, name_key
 
@@ -292,6 +292,8 @@ def _scan_sentence(
     for match in matches.get("found", ()):
         for run in _CAP_RUN.finditer(match.group("names")):
             s, e = match.start("names") + run.start(), match.start("names") + run.end()
+            if run.group().split()[0] in cues.group_words:
+                continue  # "the Shiite villages of", "Sunni town"
             if any(c.start < e and s < c.end for c in found):
                 continue
             query = text[s:e]
@@ -302,6 +304,17 @@ def _scan_sentence(
 _ARTICLE = r"(?:(?:al|el|ad|ar|as|ash|at|az|an|ad)-)"
 _CAP_WORD = rf"{_ARTICLE}?[A-Z][\w’'`]*(?:-{_ARTICLE}?[A-Z][\w’'`]*)?"
 _CAP_RUN = re.compile(rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}")
+
+
+_HEADS_AFTER = (
+    "airport", "air base", "airbase", "province", "governorate", "countryside", "district",
+    "camp", "town", "village", "city",
+)  # fmt: skip
+_HEADS_AFTER_PATTERN = "|".join(h.replace(" ", r"\s+") for h in _HEADS_AFTER)
+_DISCOVERY_AFTER = re.compile(
+    rf"(?<![\w’'-])(?P<names>{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}})\s+(?:military\s+)?"
+    rf"(?:{_HEADS_AFTER_PATTERN})s?\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -394,6 +407,8 @@ def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[s
         for n in range(min(4, len(words)), 0, -1):
             phrase = " ".join(words[-n:])
             if phrase in phrases:
+                if phrase == "known as" and previous is not None and previous.kind == "name":
+                    return previous.role, phrase  # "Palmyra, also known as Tadmur"
                 return role, phrase
     head = cues.place_head_after.match(after)
     if head:
@@ -458,6 +473,10 @@ def find_toponyms(
         for position in word_starts(raw, cues.place_head_triggers, 0, end)
         if (m := _discovery_pattern().match(raw, position, end))
     ]
+    # "Mezzeh military airport", "Dhiban town": a capitalised name before a place word.
+    for a, b in near(raw, 0, end, _HEADS_AFTER, behind=60, ahead=25):
+        discovered.extend(_DISCOVERY_AFTER.finditer(raw, a, b))
+    discovered.sort(key=lambda m: m.start())
     # Scan the text once per pattern, then sentence by sentence.
     by_sentence: dict[int, dict[str, list[re.Match]]] = {}
     starts = [sentence.start for sentence in doc.sentences]
@@ -483,6 +502,9 @@ def find_toponyms(
 
     # Evidence that a single-word name is a place, then spread over the text by key.
     def evident(candidate: _Candidate) -> bool:
+        if candidate.kind == "found":
+            # A phrase after a place word: an ordinary word ("the capital City") is not one.
+            return " " in candidate.query or not _common_word(candidate)
         if candidate.kind != "name" or candidate.words >= 2:
             return True
         if index.importance.get(candidate.key, 0.0) >= IMPORTANT and not _common_word(candidate):
