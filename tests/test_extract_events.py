@@ -278,3 +278,14 @@ def test_any_text_gives_spans_inside_it(gazetteer: Gazetteer, text: str) -> None
         for span in events[column].dropna():
             start, end = (int(x) for x in span.split(":"))
             assert 0 <= start < end <= len(text)
+
+
+def test_names_around_place_words(gazetteer: Gazetteer) -> None:
+    text = (
+        "Israeli strikes hit Mezzeh military airport. Rebels shelled the Shiite villages "
+        "of Foua and Kfraya near Palmyra, also known as Tadmur."
+    )
+    found = {t.phrase: t.role for t in find_toponyms(text, gazetteer)}
+    assert found["Mezzeh"] == "event"  # a name the index spells otherwise, before "airport"
+    assert "Shiite" not in found  # a group word before "villages", not a place
+    assert found["Tadmur"] == found["Palmyra"]  # an alias shares its place's role
