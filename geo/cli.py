@@ -53,6 +53,20 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         help="column mapping for generic tables: date=Date,location=Place,... or a mapping file",
     )
     parser.add_argument(
+        "--country", help="ISO3 code: the country's layers in a multi-country data directory"
+    )
+    parser.add_argument(
+        "--boundaries",
+        nargs="+",
+        metavar="FILE",
+        help="admin boundary files to join to (COD-AB, geoBoundaries, Natural Earth, ...)",
+    )
+    parser.add_argument(
+        "--max-distance-km",
+        type=float,
+        help="points this close outside every unit take the nearest one (default 5)",
+    )
+    parser.add_argument(
         "--online",
         action="store_true",
         help="allow the online geocoder (Nominatim) for names the gazetteer cannot place",
@@ -68,6 +82,9 @@ def _run_pipeline(args: argparse.Namespace):
         format=args.format,
         columns=_column_mapping(args.columns),
         online=args.online,
+        country=args.country,
+        boundaries=args.boundaries,
+        max_distance_m=None if args.max_distance_km is None else args.max_distance_km * 1000,
     )
     _print_report(result.report)
     return result
@@ -105,10 +122,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from geo.io import write_events
 
     result = _run_pipeline(args)
+    aggregates = None
+    if args.aggregate:
+        from geo.aggregate import aggregate
+
+        aggregates = aggregate(result.events, level=args.level, freq=args.aggregate)
     path = write_events(
         result.events,
         args.output,
         unresolved=result.unresolved,
+        aggregates=aggregates,
         metadata={
             "inputs": [str(p) for p in args.inputs],
             "attribution": result.layers.attribution,
@@ -181,6 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write located, admin-coded events (GeoJSON, GPKG, GeoParquet, CSV)"
     )
     _add_input_options(p)
+    p.add_argument(
+        "--aggregate",
+        choices=("day", "week", "month", "year"),
+        help="also write counts and fatalities per admin unit and time bin (a GPKG layer, else a CSV beside the file)",
+    )
+    p.add_argument(
+        "--level",
+        type=int,
+        default=1,
+        choices=(1, 2, 3),
+        help="admin level of --aggregate (default 1)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

@@ -46,6 +46,9 @@ def run(
     online: bool = False,
     gazetteer=None,
     layers: AdminLayers | None = None,
+    country: str | None = None,
+    boundaries: Sequence[PathLike] | None = None,
+    max_distance_m: float | None = None,
 ) -> PipelineResult:
     """Read, geocode and admin-join events from one or more files.
 
@@ -61,6 +64,11 @@ def run(
         Allow the online geocoder for names the offline gazetteer cannot place.
     gazetteer, layers
         Already loaded gazetteer and admin layers, to reuse across runs.
+    country, boundaries
+        Pick the country's layers in a multi-country data directory, or read the admin
+        layers from these files instead (see :func:`geo.boundaries.load_admin_layers`).
+    max_distance_m
+        How far outside every unit a point may lie and still take the nearest one.
 
     Returns
     -------
@@ -71,8 +79,9 @@ def run(
         events, data_dir=data_dir, gazetteer=gazetteer, online=online
     )
     if layers is None:
-        layers = load_admin_layers(data_dir)
-    joined, join_problems = join_admin(located, layers)
+        layers = load_admin_layers(data_dir, country=country, files=boundaries)
+    join_options = {} if max_distance_m is None else {"max_distance_m": max_distance_m}
+    joined, join_problems = join_admin(located, layers, **join_options)
 
     has_geometry = joined.geometry.notna() & ~joined.geometry.is_empty
     mapped = joined[has_geometry]
@@ -91,7 +100,7 @@ def run(
         mapped=len(mapped),
         unresolved=len(unresolved),
         rejected=len(rejected_rows),
-        problems=[*read_problems, *geocode_problems, *join_problems],
+        problems=[*read_problems, *geocode_problems, *join_problems, *layers.problems],
     )
     return PipelineResult(events=mapped, unresolved=unresolved, report=report, layers=layers)
 

@@ -92,3 +92,25 @@ def test_user_errors_are_one_line_without_traceback(demo_events, tmp_path, args,
     assert message in done.stderr
     assert done.stderr.startswith("geo: error: ")
     assert done.stderr.count("\n") == 1
+
+
+def test_export_geopackage_with_aggregates_has_every_layer(demo_events, data_dir, tmp_path):
+    out = tmp_path / "dumayr.gpkg"
+    done = geo(
+        "export",
+        demo_events,
+        "--data-dir",
+        data_dir,
+        "--aggregate",
+        "month",
+        "--level",
+        "3",
+        "-o",
+        out,
+    )
+    assert done.returncode == 0, done.stderr
+    layers = dict(pyogrio.list_layers(out))
+    assert {"events", "area_events", "aggregates"} <= set(layers)
+    aggregates = pyogrio.read_dataframe(out, layer="aggregates")
+    dhameer = aggregates[aggregates["adm3_pcode"] == "SY030203"]
+    assert dhameer["events"].sum() == 1 and dhameer["fatalities"].sum() == 1

@@ -396,3 +396,14 @@ def test_airwars_legacy_coordinates_used_when_current_ones_missing(events_dir, t
     assert not problems
     assert events.loc[0, "latitude"] == float(source.iloc[0]["legacy_latitude"])
     assert events.loc[0, "geo_method"] == "source"
+
+
+def test_utf16_tabs_and_pipes(tmp_path):
+    utf16 = tmp_path / "excel_unicode.txt"
+    utf16.write_text("date\tlocation\n2023-10-19\tالضمير\n", encoding="utf-16")
+    piped = tmp_path / "piped.txt"
+    piped.write_text("date|location\n19 October 2023|Dumayr\n", encoding="utf-8")
+    for path, place in ((utf16, "الضمير"), (piped, "Dumayr")):
+        events, _ = read_events(path)
+        assert events.loc[0, "location"] == place
+        assert events.loc[0, "date_start"] == pd.Timestamp("2023-10-19")

@@ -242,3 +242,30 @@ def test_unresolved_table_accounts_for_every_row(events_dir, tmp_path):
     back = pyogrio.read_dataframe(out, layer="unresolved")
     assert len(back) == len(table)
     assert back["reason"].tolist() == table["reason"].tolist()
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet", ".csv"])
+def test_no_events_and_unlocated_events_still_write(tmp_path, suffix):
+    empty = write_events(pd.DataFrame(), tmp_path / f"empty{suffix}")
+    meta = json.loads(metadata_path(empty).read_text(encoding="utf-8"))
+    assert meta["counts"]["events"] == 0 and meta["date_range"] is None
+    frame = pd.DataFrame({"event_id": ["a"], "location": ["Dumayr"]})
+    path = write_events(frame, tmp_path / f"unlocated{suffix}")
+    if suffix == ".parquet":
+        back = gpd.read_parquet(path)
+    elif suffix == ".csv":
+        back = pd.read_csv(path)
+    else:
+        back = pyogrio.read_dataframe(path)
+    assert back["location"].tolist() == ["Dumayr"]
+
+
+def test_gpkg_aggregates_with_unit_polygons_are_a_spatial_layer(data_dir, events, tmp_path):
+    units = gpd.read_file(data_dir / "boundaries" / "syr_adm1_governorates.geojson").head(3)
+    aggregates = gpd.GeoDataFrame(
+        {"adm1_pcode": units["adm1_pcode"], "events": [3, 2, 1]}, geometry=units.geometry
+    )
+    path = write_events(events, tmp_path / "events.gpkg", aggregates=aggregates)
+    assert dict(pyogrio.list_layers(path))["aggregates"] == "MultiPolygon"
+    back = pyogrio.read_dataframe(path, layer="aggregates")
+    assert back["events"].tolist() == [3, 2, 1] and back.crs.to_epsg() == 4326

@@ -45,7 +45,7 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
     "actor1_span",
     "assoc_actor_1_span",
     "fatalities_span",
-    "reason",
+    "location_note",
 )
 # Cues that put the event beside the place rather than in it.
 _NEAR_CUES = ("near", "outside", "close to", "nearby", "around", "outskirts of")
@@ -230,13 +230,17 @@ def _pick_actors(
 
 def _place_columns(place: Toponym | None) -> dict:
     if place is None:
-        return {"location": None, "geometry": None, "reason": "no place named for this event"}
+        return {
+            "location": None,
+            "geometry": None,
+            "location_note": "no place named for this event",
+        }
     resolution = place.resolution
     columns = {"location": place.phrase, "location_span": _span(place)}
     if resolution is None or resolution.status != "resolved":
         columns["geometry"] = None
         detail = resolution.reason if resolution is not None else "not looked up"
-        columns["reason"] = (
+        columns["location_note"] = (
             f"{place.query!r} {resolution.status if resolution else 'unresolved'}: {detail}"
         )
         columns["geo_candidates"] = resolution.n_candidates if resolution else None
@@ -481,7 +485,7 @@ def extract_events(
         (a place the event's sentence names as a reference, ``event_ref`` = its event) or
         "area" (a region of activity, drawn as its polygon). Schema columns (conformed),
         then the evidence columns :data:`EVIDENCE_COLUMNS`: spans are "start:end" offsets
-        into ``text``; ``notes`` is the evidence sentence; ``reason`` says why a place
+        into ``text``; ``notes`` is the evidence sentence; ``location_note`` says why a place
         has no geometry. EPSG:4326.
     """
     doc = make_document(text, source=None)

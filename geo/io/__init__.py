@@ -1,8 +1,20 @@
 """Read event files of every family into the event table; write what GIS users open.
 
-Readers (one module per source family): :mod:`geo.io.acled`, :mod:`geo.io.ucdp`,
-:mod:`geo.io.airwars`, :mod:`geo.io.native` (geo's own layout), :mod:`geo.io.generic`
-(any table with a column mapping); raw tables come from :mod:`geo.io.tables`.
+Reading (:func:`read_events`): CSV/TSV/TXT (any of UTF-8, UTF-8 with BOM, UTF-16 with
+BOM, cp1256, cp1252; comma, semicolon, tab or pipe), XLSX (first sheet), GeoJSON,
+GeoPackage (layers ``events`` + ``area_events``, else the first) and GeoParquet. The
+family is detected from the columns (:func:`detect_format`) or forced with ``format``:
+
+- ``geo``: geo's own layout (``data/events/*.csv`` and geo's exports)
+- ``ucdp``: UCDP GED, country releases and GED 23.1 (:mod:`geo.io.ucdp`)
+- ``acled``: ACLED 2020 exports, the 2023+ layout, acledR, curated upper-case files
+- ``airwars``: Airwars incident tables
+- ``generic``: any table, with a column mapping (:func:`parse_column_mapping`)
+
+Writing (:func:`write_events`): GeoJSON (RFC 7946), GeoPackage (layers ``events``,
+``area_events``, ``unresolved``, ``aggregates``), GeoParquet and CSV, each with a
+``<name>.meta.json`` sidecar (:func:`metadata_path`); :func:`unresolved_table` builds the
+unresolved-rows output (unresolved and rejected rows with their reasons).
 """
 
 from geo.io.generic import parse_column_mapping

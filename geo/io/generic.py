@@ -17,7 +17,6 @@ from geo.io.fields import (
     country_codes,
     parse_code,
     parse_count,
-    parse_day,
     parse_period,
     parse_time,
     text_or_na,
@@ -223,6 +222,3 @@ def map_rows(raw: pd.DataFrame, file: str, found: Mapping[str, str]) -> Mapped:
         longitude=get("longitude") if has_coordinates else None,
         coordinate_fields=(found.get("latitude", "latitude"), found.get("longitude", "longitude")),
     )
-
-
-__all__ = ["parse_column_mapping", "guess_columns", "resolve_columns", "map_rows", "parse_day"]

@@ -14,8 +14,7 @@ from geo.io import acled, airwars, generic, native, ucdp
 from geo.io.mapping import finish
 from geo.io.tables import open_table
 from geo.report import InputError, Problem
-from geo.schema import EVENT_COLUMNS
-from geo.schema import conform as _schema_conform
+from geo.schema import conform
 
 # Detection order matters: geo's own layout first (its exports also carry the source's
 # columns), then the source families, generic last.
@@ -24,18 +23,6 @@ FORMATS: tuple[str, ...] = tuple(FAMILIES)
 _PROGRESS_BYTES = 50 * 2**20
 
 PathArg = str | os.PathLike
-
-
-def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """geo.schema.conform, with missing float columns added first as NaN.
-
-    (pandas 3 cannot build a float64 Series from pd.NA, which conform does for them.)
-    """
-    frame = frame.copy() if frame.empty else frame
-    for name, dtype in EVENT_COLUMNS.items():
-        if dtype == "float64" and name not in frame.columns:
-            frame[name] = float("nan")
-    return _schema_conform(frame)
 
 
 def detect_format(columns: Sequence[str]) -> str | None:

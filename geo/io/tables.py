@@ -23,6 +23,9 @@ import pandas as pd
 from geo.report import InputError, Problem
 
 CHUNK_ROWS = 100_000
+# Clean CSVs up to this size are read whole by Arrow (multi-threaded); larger ones stream.
+_ARROW_WHOLE_BYTES = 256 * 2**20
+_ARROW_BLOCK = 4 * 2**20
 _SAMPLE_BYTES = 1 << 16
 _DELIMITERS = (",", ";", "\t", "|")
 SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".geoparquet", ".shp", ".fgb")
@@ -47,6 +50,7 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
     geometry: object | None = None  # a GeoSeries for spatial inputs, aligned with the rows
     encoding: str | None = None
+    reader: str = "records"  # which reader: arrow, arrow-stream, records, excel, spatial
 
 
 def open_table(path: str | os.PathLike, *, chunk_rows: int = CHUNK_ROWS) -> RawTable:
@@ -181,24 +185,54 @@ def _open_delimited(name: str, file: Path, *, chunk_rows: int) -> RawTable:
             Problem(name, None, "encoding", f"not UTF-8; read as {encoding}", value=encoding)
         )
     table = RawTable(name, columns, iter(()), problems, encoding=encoding)
-    fast = _read_arrow(file, columns, encoding, delimiter) if len(header) == len(columns) else None
+    fast = (
+        _arrow_chunks(file, columns, encoding, delimiter, chunk_rows)
+        if len(header) == len(columns)
+        else None
+    )
     if fast is not None:
         handle.close()
-        table.chunks = (fast.iloc[i : i + chunk_rows] for i in range(0, len(fast), chunk_rows))
+        table.chunks = fast
+        large = file.stat().st_size > _ARROW_WHOLE_BYTES
+        table.reader = "arrow-stream" if large else "arrow"
     else:
         table.chunks = _delimited_chunks(table, reader, handle, counter, chunk_rows)
     return table
 
 
-def _read_arrow(
-    file: Path, columns: list[str], encoding: str, delimiter: str
-) -> pd.DataFrame | None:
-    """The whole file through Arrow's multi-threaded CSV reader, or None if it is not clean.
+def _arrow_options(columns: list[str], encoding: str, delimiter: str, reject) -> dict:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    return {
+        "read_options": pacsv.ReadOptions(
+            column_names=columns,
+            skip_rows=1,
+            encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+            block_size=_ARROW_BLOCK,
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=reject
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=dict.fromkeys(columns, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
+def _arrow_chunks(
+    file: Path, columns: list[str], encoding: str, delimiter: str, chunk_rows: int
+) -> Iterator[pd.DataFrame] | None:
+    """The file through Arrow's CSV reader in chunks, or None if it is not clean.
 
     Arrow is several times faster and keeps strings in compact Arrow buffers, but cannot
     say which row is broken; any irregularity (a row with the wrong number of fields,
     bytes that are not valid text, a file not ending in a newline, as a truncated one
-    does not) sends the file to the record-by-record reader, which can.
+    does not) sends the file to the record-by-record reader, which can. Small files are
+    read whole (multi-threaded); large ones are checked in one streaming pass, then
+    streamed again in chunks, so they are never held whole.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -215,30 +249,46 @@ def _read_arrow(
         irregular.append(row)
         return "skip"
 
+    options = _arrow_options(columns, encoding, delimiter, reject)
     try:
-        arrow = pacsv.read_csv(
-            file,
-            read_options=pacsv.ReadOptions(
-                column_names=columns,
-                skip_rows=1,
-                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=reject
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(columns, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        if file.stat().st_size <= _ARROW_WHOLE_BYTES:
+            arrow = pacsv.read_csv(file, **options)
+        else:
+            for _ in pacsv.open_csv(file, **options):
+                if irregular:
+                    break
+            arrow = None
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     if irregular:
         return None
+    if arrow is not None:
+        frame = arrow.to_pandas()
+        del arrow
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="source_row")
+        return (frame.iloc[i : i + chunk_rows] for i in range(0, len(frame), chunk_rows))
+    return _stream_arrow(file, options, chunk_rows)
+
+
+def _stream_arrow(file: Path, options: dict, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    batches, rows, first = [], 0, 1
+    for batch in pacsv.open_csv(file, **options):
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows >= chunk_rows:
+            yield _arrow_frame(pa.Table.from_batches(batches), first)
+            first += rows
+            batches, rows = [], 0
+    if batches:
+        yield _arrow_frame(pa.Table.from_batches(batches), first)
+
+
+def _arrow_frame(arrow, first: int) -> pd.DataFrame:
     frame = arrow.to_pandas()
-    del arrow
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="source_row")
+    frame.index = pd.RangeIndex(first, first + len(frame), name="source_row")
     return frame
 
 
@@ -364,7 +414,7 @@ def _open_excel(name: str, file: Path) -> RawTable:
     frame.columns = columns
     # Fully empty rows stay (as rows of empty cells) so row numbers match the sheet's.
     table = _as_text(frame)
-    return RawTable(name, columns, iter([table] if len(table) else []), problems)
+    return RawTable(name, columns, iter([table] if len(table) else []), problems, reader="excel")
 
 
 def _open_spatial(name: str, file: Path) -> RawTable:
@@ -393,4 +443,5 @@ def _open_spatial(name: str, file: Path) -> RawTable:
     attributes.columns = columns
     table = _as_text(attributes)
     geometry = geometry.set_axis(table.index)
-    return RawTable(name, columns, iter([table] if len(table) else []), problems, geometry)
+    chunks = iter([table] if len(table) else [])
+    return RawTable(name, columns, chunks, problems, geometry, reader="spatial")

@@ -7,6 +7,7 @@ same input gives byte-identical files (fixed GeoPackage timestamps, stable order
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -90,12 +91,12 @@ def write_events(
             )
     else:
         with _atomic(target) as tmp:
-            _csv_frame(frame).to_csv(tmp, index=False, lineterminator="\n")
+            _write_csv(frame, tmp)
     if fmt != "gpkg":
         for name, table in (("unresolved", unresolved), ("aggregates", aggregates)):
             if table is not None:
                 with _atomic(target.with_name(f"{target.stem}.{name}.csv")) as tmp:
-                    _csv_frame(pd.DataFrame(table)).to_csv(tmp, index=False, lineterminator="\n")
+                    _write_csv(pd.DataFrame(table), tmp)
     sidecar = build_metadata(
         frame, target, fmt=fmt, unresolved=unresolved, aggregates=aggregates, metadata=metadata
     )
@@ -162,8 +163,11 @@ def _date_text(value: object) -> str | None:
 # --- frames ready for writing ------------------------------------------------------------
 
 
-def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A GeoDataFrame in EPSG:4326; Points from latitude/longitude where no geometry."""
+def _geo_frame(events: pd.DataFrame, *, coordinates: bool = True) -> gpd.GeoDataFrame:
+    """A GeoDataFrame in EPSG:4326; Points from latitude/longitude where no geometry.
+
+    With ``coordinates``, latitude/longitude are filled from the geometry where missing.
+    """
     if isinstance(events, gpd.GeoDataFrame) and events.geometry.name in events:
         frame = events.copy()
         if frame.crs is None:
@@ -173,8 +177,9 @@ def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
     else:
         data = pd.DataFrame(events).copy()
         geometry = data.pop("geometry") if "geometry" in data else None
-        lat = pd.to_numeric(data.get("latitude"), errors="coerce")
-        lon = pd.to_numeric(data.get("longitude"), errors="coerce")
+        nowhere = pd.Series(np.nan, index=data.index)
+        lat = pd.to_numeric(data.get("latitude", nowhere), errors="coerce")
+        lon = pd.to_numeric(data.get("longitude", nowhere), errors="coerce")
         points = shapely.points(lon.to_numpy(float), lat.to_numpy(float))
         points[lat.isna().to_numpy() | lon.isna().to_numpy()] = None
         if geometry is not None:
@@ -184,18 +189,15 @@ def _geo_frame(events: pd.DataFrame) -> gpd.GeoDataFrame:
     # latitude/longitude always describe the geometry (an area's representative point).
     shapes = frame.geometry.to_numpy(object)
     present = ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
-    if present.any():
+    if coordinates and present.any():
         anchor = shapely.point_on_surface(shapes[present])
         for name, values in (
             ("latitude", shapely.get_y(anchor)),
             ("longitude", shapely.get_x(anchor)),
         ):
-            current = pd.to_numeric(frame.get(name), errors="coerce")
-            column = (
-                np.full(len(frame), np.nan)
-                if current is None
-                else current.to_numpy(float, copy=True)
-            )
+            column = np.full(len(frame), np.nan)
+            if name in frame:
+                column = pd.to_numeric(frame[name], errors="coerce").to_numpy(float, copy=True)
             column[present] = np.where(np.isnan(column[present]), values, column[present])
             frame[name] = column
     return frame.reset_index(drop=True)
@@ -245,12 +247,27 @@ def _text(value: object) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
-def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def _write_csv(frame: pd.DataFrame, path: str) -> None:
+    """UTF-8 CSV through Arrow (fast); dates as YYYY-MM-DD, geometry as WKT, quotes only
+    where needed."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     out = pd.DataFrame(_plain_columns(frame, dates_as_text=True))
     if isinstance(frame, gpd.GeoDataFrame):
         name = frame.geometry.name
         out[name] = frame.geometry.to_wkt(rounding_precision=7, trim=True).to_numpy()
-    return out
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    # Columns with no values at all have Arrow type null, which the CSV writer refuses.
+    for index, field in enumerate(table.schema):
+        if pa.types.is_null(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.string()))
+    options = pacsv.WriteOptions(quoting_style="needed", include_header=False)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        # Arrow quotes every header name; the header is written plainly, like the rows.
+        csv.writer(handle, lineterminator="\n").writerow(table.column_names)
+    with open(path, "ab") as handle:
+        pacsv.write_csv(table, handle, write_options=options)
 
 
 # --- drivers -------------------------------------------------------------------------------
@@ -319,13 +336,18 @@ def _write_gpkg(
         for name, table in (("unresolved", unresolved), ("aggregates", aggregates)):
             if table is None:
                 continue
-            table = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
+            spatial = isinstance(table, gpd.GeoDataFrame) and table.geometry.notna().any()
+            if spatial:  # e.g. choropleth units: a polygon layer
+                table = _geo_frame(table, coordinates=False)
+            else:
+                table = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
             pyogrio.write_dataframe(
                 _plain_columns(table, dates_as_text=False),
                 tmp,
                 driver="GPKG",
                 layer=name,
                 append=True,
+                promote_to_multi=True if spatial else None,
             )
 
 
