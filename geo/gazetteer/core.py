@@ -68,7 +68,9 @@ _AREA_KINDS = ("adm1", "adm2", "adm3", "region", "country")
 # Hint tolerance: a candidate this close to the hinted unit still agrees with it (the
 # source's borders and ours differ).
 HINT_TOLERANCE_KM = 10.0
-_SPLIT_PARTS = re.compile(r"\s*(?:[,;،]|\s-\s|\(|\))\s*")
+_SPLIT_PARTS = re.compile(
+    r"\s*(?:[,;،]|\s-\s|\(|\)|\s+in\s+(?:the\s+)?|\s+near\s+)\s*", re.IGNORECASE
+)
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
 
 
