@@ -10,7 +10,6 @@ separates make the name *ambiguous*: reported with its candidates, never guessed
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -1193,7 +1192,3 @@ def _clean_hint(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return value.strip()
-
-
-def _nan_to_none(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else value

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -327,7 +326,3 @@ def _key_names(names: pd.DataFrame) -> pd.DataFrame:
     keyed["fold"] = [fold_key(k) for k in keyed["key"]]
     keyed["skeleton"] = [skeleton_key(f) for f in keyed["fold"]]
     return keyed.reset_index(drop=True)
-
-
-def nan_to_none(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else value
