@@ -104,12 +104,22 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     result = _run_pipeline(args)
     time_range = (args.start, args.end) if args.start or args.end else None
+    filters = {}
+    if args.types:
+        filters["event_type"] = args.types
+    if args.actor:
+        filters["actor"] = args.actor
     fmap = render_map(
         result.events,
         layers=result.layers,
         title=args.title,
         offline=args.offline,
         time_range=time_range,
+        filters=filters or None,
+        tiles=args.tiles,
+        renderer=args.renderer,
+        metric=args.metric,
+        choropleth_level=args.choropleth_level,
     )
     path = save_map(fmap, args.output)
     print(
@@ -198,6 +208,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="start", help="initial start date of the time control (YYYY-MM-DD)"
     )
     p.add_argument("--to", dest="end", help="initial end date of the time control (YYYY-MM-DD)")
+    p.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="EVENT_TYPE",
+        help="initially show only this event type (repeatable)",
+    )
+    p.add_argument("--actor", help="initially show only events whose actors contain this text")
+    p.add_argument(
+        "--renderer",
+        default="auto",
+        choices=("auto", "markers", "clusters", "dots"),
+        help="how points are drawn (default: by size)",
+    )
+    p.add_argument(
+        "--choropleth-level",
+        type=int,
+        choices=(1, 2, 3),
+        help="admin level of the choropleth shown at first",
+    )
+    p.add_argument(
+        "--metric",
+        default="events",
+        choices=("events", "fatalities"),
+        help="what the choropleth counts",
+    )
+    p.add_argument(
+        "--tiles",
+        help="a tile basemap (e.g. OpenStreetMap; needs network when viewed) under the admin outlines",
+    )
     p.set_defaults(func=cmd_map)
 
     p = sub.add_parser(

@@ -114,3 +114,29 @@ def test_export_geopackage_with_aggregates_has_every_layer(demo_events, data_dir
     aggregates = pyogrio.read_dataframe(out, layer="aggregates")
     dhameer = aggregates[aggregates["adm3_pcode"] == "SY030203"]
     assert dhameer["events"].sum() == 1 and dhameer["fatalities"].sum() == 1
+
+
+def test_map_options_set_the_initial_view(demo_events, data_dir, tmp_path):
+    out = tmp_path / "view.html"
+    done = geo(
+        "map",
+        demo_events,
+        "--data-dir",
+        data_dir,
+        "--offline",
+        "--type",
+        "Violence against civilians",
+        "--from",
+        "2023-01-01",
+        "--metric",
+        "fatalities",
+        "-o",
+        out,
+    )
+    assert done.returncode == 0, done.stderr
+    initial = json.loads(out.read_text().split('"initial": ', 1)[1].split("}", 1)[0] + "}")
+    assert initial == {
+        "from": "2023-01-01",
+        "metric": "fatalities",
+        "types": ["Violence against civilians"],
+    }

@@ -48,6 +48,7 @@ def test_dumayr_raid_is_located_in_the_town(dumayr: gpd.GeoDataFrame) -> None:
     raid = events.iloc[0]
     assert raid["location"] == "Dumayr" and raid["event_type"] == "raid"
     assert raid.geometry.geom_type == "Point" and raid["geo_precision"] == "point"
+    assert raid["country"] == "SYR"
     # GeoNames 170589 Aḑ Ḑumayr, the town (not the subdistrict centroid 30 km away)
     assert _km(raid["latitude"], raid["longitude"], 33.64389, 36.69376) < 1
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pycountry
 
 from geo.extract.cues import cue_lists
 from geo.extract.dates import DateMention, TimeMention, find_dates, find_times, parse_published
@@ -249,6 +250,7 @@ def _place_columns(place: Toponym | None) -> dict:
     if precision == "point" and place.cue and place.cue.lower().endswith(_NEAR_CUES):
         precision = "near"
     columns.update(
+        country=_iso3(resolution),
         latitude=resolution.latitude,
         longitude=resolution.longitude,
         geometry=resolution.geometry,
@@ -262,6 +264,27 @@ def _place_columns(place: Toponym | None) -> dict:
         geo_candidates=resolution.n_candidates,
     )
     return columns
+
+
+def _iso3(resolution) -> str | None:
+    """ISO3 of a resolved place: from a country's name, else from its P-code (OCHA P-codes
+    start with the ISO alpha-2 code)."""
+    if resolution.precision == "country" and resolution.matched_name:
+        return _iso3_of(name=resolution.matched_name)
+    codes = [resolution.adm_pcodes[0]] + [c.adm1_pcode for c in resolution.candidates[:1]]
+    code = next((c for c in codes if c), "")
+    return _iso3_of(alpha_2=code[:2]) if len(code) >= 2 else None
+
+
+@lru_cache(maxsize=512)
+def _iso3_of(*, name: str | None = None, alpha_2: str | None = None) -> str | None:
+    try:
+        if name is not None:
+            return pycountry.countries.lookup(name).alpha_3
+        found = pycountry.countries.get(alpha_2=alpha_2)
+        return found.alpha_3 if found else None
+    except LookupError:
+        return None
 
 
 def _date_columns(mention: DateMention | None) -> dict:
