@@ -93,7 +93,7 @@ def geocode(
     lon[~has_source] = np.nan
     geometry = np.full(n, None, dtype=object)
     geometry[has_source] = shapely.points(lon[has_source], lat[has_source])
-    frame = _conform(events.drop(columns="geometry", errors="ignore"))
+    frame = conform(events.drop(columns="geometry", errors="ignore"))
     columns = {col: frame[col].array for col in (*_GEO_COLUMNS, *_SCALE_COLUMNS)}
     # Kept source coordinates say so.
     method = columns["geo_method"].copy()
@@ -266,17 +266,6 @@ def _reason(res: Resolution | None) -> str:
 
 def _row(value: float) -> int | None:
     return None if value is None or np.isnan(value) else int(value)
-
-
-def _conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """``schema.conform`` with missing float columns added as NaN first (conform cannot
-    build a float64 column from pd.NA)."""
-    missing = {
-        name: np.nan
-        for name, dtype in EVENT_COLUMNS.items()
-        if dtype == "float64" and name not in frame.columns
-    }
-    return conform(frame.assign(**missing) if missing else frame)
 
 
 def _subset(values, index: np.ndarray) -> np.ndarray:
