@@ -287,3 +287,13 @@ def test_a_full_geonames_dump_loads_the_same_way_even_zipped(data_dir, tmp_path)
     idlib = gazetteer.resolve("Idlib Governorate")
     assert idlib.precision == "adm1" and idlib.source == "boundaries"
     assert gazetteer.resolve("Dumayr").source_id == "170589"
+
+
+def test_a_town_descriptor_asks_for_the_town(gazetteer):
+    # "Damascus city" is an alias of the governorate too; the descriptor settles it.
+    result = gazetteer.resolve(
+        "Damascus city", admin1="Damascus Governorate", admin2="Damascus district"
+    )
+    assert result.precision == "point" and result.source_id == "170654"
+    # "Karama" names a subdistrict; "Karama town" is its seat, Al Karamah.
+    assert gazetteer.resolve("Karama town").matched_name == "Al Karāmah"

@@ -547,7 +547,7 @@ class Gazetteer:
             return Resolution(query=text, status="unresolved", reason="no letters in location name")
         stripped, kind = split_descriptors(key)
         # An admin descriptor ("X district", "منطقة X") asks for the unit, whole or not.
-        whole_kind = kind if kind in ("adm1", "adm2", "adm3") else None
+        whole_kind = kind if kind in ("adm1", "adm2", "adm3", "place") else None
         variants = [(key, whole_kind)]
         if stripped and stripped != key:
             variants.append((stripped, kind))
@@ -557,7 +557,7 @@ class Gazetteer:
         stages = [self._stage_exact, self._stage_fold] + ([self._stage_fuzzy] if fuzzy else [])
         # An admin descriptor first asks for that level in every stage ("Albu Kamal
         # district" is the district, found by the fold, before the same-name subdistrict).
-        passes = (True, False) if kind in ("adm1", "adm2", "adm3") else (False,)
+        passes = (True, False) if kind in ("adm1", "adm2", "adm3", "place") else (False,)
         for strict in passes:
             for stage in stages:
                 for variant, wanted in variants:
@@ -738,6 +738,12 @@ class Gazetteer:
                 keep = exact_kind
             else:
                 keep &= np.isin(kinds, _AREA_KINDS)
+        elif wanted == "place" and (keep & (kinds == "place")).any():
+            # "Damascus city" is the city, not the governorate that has it as an alias.
+            keep &= kinds == "place"
+        elif wanted == "place" and strict:
+            # Only units match: their seat town may be the place ("Karama town").
+            keep &= (kinds == "adm2") | (kinds == "adm3")
         elif named_area.any():
             keep &= named_area
         elif (keep & (kinds == "place")).any():
@@ -846,6 +852,8 @@ class Gazetteer:
         if self._kind[best] in ("adm2", "adm3") and wanted not in ("adm1", "adm2", "adm3"):
             # "Tal Tamer" names a subdistrict and the town it is named after: the town.
             seat = self._seat_town(best, text)
+            if seat is None and strict and wanted == "place":
+                return Resolution(query=text, status="unresolved", reason="no town of that name")
             if seat is not None:
                 return self._resolution(
                     text,
@@ -1026,29 +1034,38 @@ class Gazetteer:
         key = name_key(text)
         stripped = split_descriptors(key)[0] or key
         found: frozenset[str] = frozenset()
-        # The descriptor-free name first: "Atarib district" is "Atarib".
-        for variant in dict.fromkeys((stripped, key)):
+        # The descriptor-free name first ("Atarib district" is "Atarib"), unless the whole
+        # name picks one unit where the bare name picks several ("Damascus Governorate").
+        variants = list(dict.fromkeys((stripped, key)))
+        whole = self._hint_match(self._stage_exact, key, kind, within)
+        if len(whole) == 1:
+            variants = []
+            found = whole
+        for variant in variants:
             for stage in (self._stage_exact, self._stage_fold, self._stage_fuzzy):
-                match = stage(variant)
-                if match is None:
-                    continue
-                kinds = self._kind[match.entries]
-                ents = match.entries[kinds == kind]
-                codes = self._pcode[ents]
-                if not len(ents) and kind == "adm2":
-                    # Sources often give a subdistrict as the district: use its parent.
-                    ents = match.entries[kinds == "adm3"]
-                    codes = self._adm2[ents]
-                if within and kind == "adm2":
-                    inside = np.isin(self._adm1[ents], list(within))
-                    ents, codes = ents[inside], codes[inside]
-                if len(ents):
-                    found = frozenset(codes)
+                found = self._hint_match(stage, variant, kind, within)
+                if found:
                     break
             if found:
                 break
         self._hint_cache[cache_key] = found
         return found
+
+    def _hint_match(self, stage, variant: str, kind: str, within: frozenset[str]) -> frozenset:
+        match = stage(variant)
+        if match is None:
+            return frozenset()
+        kinds = self._kind[match.entries]
+        ents = match.entries[kinds == kind]
+        codes = self._pcode[ents]
+        if not len(ents) and kind == "adm2":
+            # Sources often give a subdistrict as the district: use its parent.
+            ents = match.entries[kinds == "adm3"]
+            codes = self._adm2[ents]
+        if within and kind == "adm2":
+            inside = np.isin(self._adm1[ents], list(within))
+            codes = codes[inside]
+        return frozenset(codes)
 
     def _hint_agreement(self, entries: np.ndarray, hints: tuple) -> tuple[np.ndarray, np.ndarray]:
         """(agrees, strength): a candidate agrees when it lies in (or within
