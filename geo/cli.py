@@ -157,8 +157,9 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     result = _run_pipeline(args)
     precisions = Counter(result.events["geo_precision"].dropna())
     print("precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
-    if len(result.unresolved):
-        names = Counter(result.unresolved["location"].fillna("(empty)"))
+    unplaced = result.unresolved[result.unresolved["status"] == "unresolved"]
+    if len(unplaced):
+        names = Counter(unplaced["location"].fillna("(empty)"))
         print("unresolved names: " + ", ".join(f"{k!r} x{v}" for k, v in names.most_common(20)))
     path = write_events(result.events, args.output, unresolved=result.unresolved)
     print(f"written: {path}")
@@ -166,15 +167,13 @@ def cmd_geocode(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    import pandas as pd
 
     from geo.extract import extract_file
     from geo.io import write_events
 
-    frames = [
-        extract_file(path, published=args.published, data_dir=args.data_dir) for path in args.inputs
-    ]
-    events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    events = extract_file(
+        args.inputs, published=args.published, source=args.source, data_dir=args.data_dir
+    )
     print(f"texts read: {len(args.inputs)}, candidate events: {len(events)}")
     path = write_events(events, args.output)
     print(f"written: {path}")
@@ -268,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="TEXT", help=".txt or saved .html files")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--published", help="publication date (YYYY-MM-DD) for relative dates")
+    p.add_argument("--source", help="provenance text or URL recorded on every candidate")
     p.add_argument("--data-dir")
     p.set_defaults(func=cmd_extract)
 
