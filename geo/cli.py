@@ -10,27 +10,9 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
-from geo.report import GeoError, InputError, RunReport
-
-
-def _column_mapping(text: str | None) -> dict[str, str] | None:
-    """``date=Date,location=Place`` -> {"date": "Date", "location": "Place"}; or a file of such lines."""
-    if not text:
-        return None
-    path = Path(text)
-    if path.is_file():
-        text = ",".join(line.strip() for line in path.read_text().splitlines() if line.strip())
-    mapping = {}
-    for pair in text.split(","):
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise InputError(
-                f"--columns: {pair!r} is not FIELD=COLUMN (e.g. date=Date,location=Place)"
-            )
-        mapping[key.strip()] = value.strip()
-    return mapping
+from geo.io import parse_column_mapping
+from geo.report import GeoError, RunReport
 
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +62,7 @@ def _run_pipeline(args: argparse.Namespace):
         args.inputs,
         data_dir=args.data_dir,
         format=args.format,
-        columns=_column_mapping(args.columns),
+        columns=parse_column_mapping(args.columns) if args.columns else None,
         online=args.online,
         country=args.country,
         boundaries=args.boundaries,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from geo.boundaries import AdminLayers, load_admin_layers
 from geo.geocode import geocode
-from geo.io import read_events, unresolved_table
+from geo.io import read_events, rejected_rows, unresolved_table
 from geo.join import join_admin
 from geo.report import RunReport
 
@@ -89,17 +89,12 @@ def run(
     problems = [*read_problems, *geocode_problems, *join_problems]
     unresolved = unresolved_table(problems, unresolved=joined[~has_geometry], mapped=mapped)
 
-    kept_rows = set(zip(events["source_file"], events["source_row"], strict=True))
-    rejected_rows = {
-        (p.file, p.row)
-        for p in read_problems
-        if p.row is not None and (p.file, p.row) not in kept_rows
-    }
+    rejected = rejected_rows(events, read_problems)
     report = RunReport(
-        read=len(events) + len(rejected_rows),
+        read=len(events) + len(rejected),
         mapped=len(mapped),
         unresolved=int((~has_geometry).sum()),
-        rejected=len(rejected_rows),
+        rejected=len(rejected),
         problems=[*problems, *layers.problems],
     )
     return PipelineResult(events=mapped, unresolved=unresolved, report=report, layers=layers)
