@@ -229,19 +229,27 @@ def _measure_geo(context, path: Path) -> dict:
             const e = GeoEvents.get(), base = e.spec.baseDay, last = e.spec.nDays - 1;
             const iso = d => new Date((base + d) * 86400000).toISOString().slice(0, 10);
             const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
-            const times = [], width = Math.min(365, last);
+            const width = Math.min(365, last);
+            const sweep = async () => {
+                const times = [];
+                for (let k = 0; k < 12; k++) {
+                    const start = Math.round((last - width) * k / 11), t = performance.now();
+                    e.setRange(iso(start), iso(start + width));
+                    await frame();
+                    times.push(performance.now() - t);
+                }
+                return times.sort((a, b) => a - b);
+            };
             await frame();
-            for (let k = 0; k < 12; k++) {
-                const start = Math.round((last - width) * k / 11), t = performance.now();
-                e.setRange(iso(start), iso(start + width));
-                await frame();
-                times.push(performance.now() - t);
-            }
+            const plain = await sweep();
+            // the same with the subdistrict choropleth on (272 units restyled per step)
+            e.admin['3'].choropleth.addTo(e.map);
+            await frame();
+            const choro = await sweep();
             e.setRange(iso(0), iso(last));
             await frame();
-            times.sort((a, b) => a - b);
-            return {median: times[6], max: times[11], update: e.lastUpdateMs, decode: e.decodeMs,
-                    renderer: e.rendererUsed, arrays: e.arrayBytes()};
+            return {median: plain[6], max: plain[11], choro: choro[6], choroMax: choro[11],
+                    decode: e.decodeMs, renderer: e.rendererUsed, arrays: e.arrayBytes()};
         }"""
     )
     heap = cdp.send("Runtime.getHeapUsage")["usedSize"]
@@ -342,9 +350,9 @@ def main(argv: list[str] | None = None) -> None:
                     path.unlink()
     print(
         "| map | events | build+save s | HTML MB | painted s | JS heap MB (+ typed arrays) "
-        "| slider step ms (median / max) | renderer |"
+        "| slider step ms (median / max) | step with adm3 choropleth ms | renderer |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for kind, n, build, size, m in rows:
         painted = (
             _fmt(m.get("painted"), digits=2)
@@ -352,6 +360,7 @@ def main(argv: list[str] | None = None) -> None:
             else f"> {REFERENCE_TIMEOUT_S}"
         )
         arrays = f" + {m['arrays'] / 1e6:.0f}" if m.get("arrays") else ""
+        choro = f"{m['choro']:.0f} / {m['choroMax']:.0f}" if m.get("choro") is not None else "—"
         step = _fmt(m.get("median"), digits=0)
         if m.get("max") is not None:
             step += f" / {m['max']:.0f}"
@@ -359,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
             f"| {kind} | {n:,} | {build:.2f} | {size / 1e6:.1f} | {painted} | "
             f"{_fmt(m.get('heap'), scale=1e-6, digits=0)}"
             f"{arrays} | "
-            f"{step} | {m.get('renderer', '')} |"
+            f"{step} | {choro} | {m.get('renderer', '')} |"
         )
 
 

@@ -10,27 +10,9 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
-from geo.report import GeoError, InputError, RunReport
-
-
-def _column_mapping(text: str | None) -> dict[str, str] | None:
-    """``date=Date,location=Place`` -> {"date": "Date", "location": "Place"}; or a file of such lines."""
-    if not text:
-        return None
-    path = Path(text)
-    if path.is_file():
-        text = ",".join(line.strip() for line in path.read_text().splitlines() if line.strip())
-    mapping = {}
-    for pair in text.split(","):
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise InputError(
-                f"--columns: {pair!r} is not FIELD=COLUMN (e.g. date=Date,location=Place)"
-            )
-        mapping[key.strip()] = value.strip()
-    return mapping
+from geo.io import parse_column_mapping
+from geo.report import GeoError, RunReport
 
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +62,7 @@ def _run_pipeline(args: argparse.Namespace):
         args.inputs,
         data_dir=args.data_dir,
         format=args.format,
-        columns=_column_mapping(args.columns),
+        columns=parse_column_mapping(args.columns) if args.columns else None,
         online=args.online,
         country=args.country,
         boundaries=args.boundaries,
@@ -104,12 +86,22 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     result = _run_pipeline(args)
     time_range = (args.start, args.end) if args.start or args.end else None
+    filters = {}
+    if args.types:
+        filters["event_type"] = args.types
+    if args.actor:
+        filters["actor"] = args.actor
     fmap = render_map(
         result.events,
         layers=result.layers,
         title=args.title,
         offline=args.offline,
         time_range=time_range,
+        filters=filters or None,
+        tiles=args.tiles,
+        renderer=args.renderer,
+        metric=args.metric,
+        choropleth_level=args.choropleth_level,
     )
     path = save_map(fmap, args.output)
     print(
@@ -147,8 +139,9 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     result = _run_pipeline(args)
     precisions = Counter(result.events["geo_precision"].dropna())
     print("precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
-    if len(result.unresolved):
-        names = Counter(result.unresolved["location"].fillna("(empty)"))
+    unplaced = result.unresolved[result.unresolved["status"] == "unresolved"]
+    if len(unplaced):
+        names = Counter(unplaced["location"].fillna("(empty)"))
         print("unresolved names: " + ", ".join(f"{k!r} x{v}" for k, v in names.most_common(20)))
     path = write_events(result.events, args.output, unresolved=result.unresolved)
     print(f"written: {path}")
@@ -156,15 +149,13 @@ def cmd_geocode(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    import pandas as pd
 
     from geo.extract import extract_file
     from geo.io import write_events
 
-    frames = [
-        extract_file(path, published=args.published, data_dir=args.data_dir) for path in args.inputs
-    ]
-    events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    events = extract_file(
+        args.inputs, published=args.published, source=args.source, data_dir=args.data_dir
+    )
     print(f"texts read: {len(args.inputs)}, candidate events: {len(events)}")
     path = write_events(events, args.output)
     print(f"written: {path}")
@@ -198,6 +189,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="start", help="initial start date of the time control (YYYY-MM-DD)"
     )
     p.add_argument("--to", dest="end", help="initial end date of the time control (YYYY-MM-DD)")
+    p.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="EVENT_TYPE",
+        help="initially show only this event type (repeatable)",
+    )
+    p.add_argument("--actor", help="initially show only events whose actors contain this text")
+    p.add_argument(
+        "--renderer",
+        default="auto",
+        choices=("auto", "markers", "clusters", "dots"),
+        help="how points are drawn (default: by size)",
+    )
+    p.add_argument(
+        "--choropleth-level",
+        type=int,
+        choices=(1, 2, 3),
+        help="admin level of the choropleth shown at first",
+    )
+    p.add_argument(
+        "--metric",
+        default="events",
+        choices=("events", "fatalities"),
+        help="what the choropleth counts",
+    )
+    p.add_argument(
+        "--tiles",
+        help="a tile basemap (e.g. OpenStreetMap; needs network when viewed) under the admin outlines",
+    )
     p.set_defaults(func=cmd_map)
 
     p = sub.add_parser(
@@ -228,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="TEXT", help=".txt or saved .html files")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--published", help="publication date (YYYY-MM-DD) for relative dates")
+    p.add_argument("--source", help="provenance text or URL recorded on every candidate")
     p.add_argument("--data-dir")
     p.set_defaults(func=cmd_extract)
 

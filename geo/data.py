@@ -267,7 +267,7 @@ def _mirror_candidates(
     base = (
         (mirror if mirror.endswith("/") else mirror + "/")
         if remote
-        else str(Path(mirror).expanduser())
+        else str(Path(mirror).expanduser().resolve())
     )
 
     def where(rel: str) -> str:
@@ -324,7 +324,9 @@ def _geonames_candidate(
         for rel in sorted(listing):
             if fnmatch.fnmatch(Path(rel).name.lower(), pattern):
                 base = (mirror if mirror.endswith("/") else mirror + "/") if remote else mirror
-                origin = urljoin(base, rel) if remote else str(Path(mirror).expanduser() / rel)
+                origin = (
+                    urljoin(base, rel) if remote else str(Path(mirror).expanduser().resolve() / rel)
+                )
                 return _Candidate("geonames", origin, Path(rel).name, listing[rel], GEONAMES_CREDIT)
     return None
 

@@ -117,6 +117,7 @@ class _UnitLocator:
         self._cells = cells
         self._grid: _Grid | None = None
         self._projected: dict[str, shapely.STRtree] = {}
+        self._near: dict[tuple, np.ndarray] = {}
 
     @property
     def grid(self) -> _Grid:
@@ -140,6 +141,40 @@ class _UnitLocator:
         found[found == _OUTSIDE] = -1
         return found
 
+    def _maybe_within(self, points: np.ndarray, max_distance_m: float) -> np.ndarray:
+        """False for points certainly farther than ``max_distance_m`` from every unit:
+        outside the layer's bounds grown by that distance, or in a grid cell that many
+        cells away from any border cell. Conservative (2% and one cell to spare), so the
+        exact distance decides every point it keeps."""
+        grid = self.grid
+        ny, nx = grid.labels.shape
+        top = max(abs(grid.y0), abs(grid.y0 + ny * grid.cell))
+        margin_deg = (
+            1.02 * max_distance_m / (111_320.0 * max(np.cos(np.radians(min(top + 1, 89.9))), 1e-6))
+        )
+        reach = int(np.ceil(margin_deg / grid.cell)) + 1
+        key = ("near", reach)
+        if key not in self._near:
+            # Grow the border cells by ``reach`` cells along y, then along x (a square).
+            near = grid.labels == _BORDER
+            grown = near.copy()
+            for step in range(1, reach + 1):
+                grown[step:, :] |= near[:-step, :]
+                grown[:-step, :] |= near[step:, :]
+            near, grown = grown, grown.copy()
+            for step in range(1, reach + 1):
+                grown[:, step:] |= near[:, :-step]
+                grown[:, :-step] |= near[:, step:]
+            self._near = {key: grown}
+        near = self._near[key]
+        x, y = shapely.get_x(points), shapely.get_y(points)
+        ix = np.floor((x - grid.x0) / grid.cell)
+        iy = np.floor((y - grid.y0) / grid.cell)
+        on_grid = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        out = (ix >= -reach) & (ix < nx + reach) & (iy >= -reach) & (iy < ny + reach) & ~on_grid
+        out[on_grid] = near[iy[on_grid].astype(np.intp), ix[on_grid].astype(np.intp)]
+        return out
+
     def nearest(
         self, points: np.ndarray, crs: CRS, max_distance_m: float
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -154,12 +189,16 @@ class _UnitLocator:
             projected = gpd.GeoSeries(self.polygons, crs=4326).to_crs(crs).values
             self._projected[key] = shapely.STRtree(np.asarray(projected, dtype=object))
         tree = self._projected[key]
-        projected_points = np.asarray(gpd.GeoSeries(points, crs=4326).to_crs(crs).values)
+        # Only points the grid cannot rule out are measured: most points outside every unit
+        # (another country's events) are far from any border.
+        maybe = np.flatnonzero(self._maybe_within(points, max_distance_m))
+        projected_points = np.full(len(points), None, dtype=object)
+        projected_points[maybe] = gpd.GeoSeries(points[maybe], crs=4326).to_crs(crs).values
         # Points the projection cannot represent (the far side of the globe) are far away.
-        usable = np.flatnonzero(
-            np.isfinite(shapely.get_x(projected_points))
-            & np.isfinite(shapely.get_y(projected_points))
-        )
+        usable = maybe[
+            np.isfinite(shapely.get_x(projected_points[maybe]))
+            & np.isfinite(shapely.get_y(projected_points[maybe]))
+        ]
         (inp, idx), dist = tree.query_nearest(
             projected_points[usable],
             max_distance=max_distance_m,
@@ -279,17 +318,20 @@ def _outside_problems(
     files, lines = _provenance(events, positions)
     names = layer[f"adm{level}_name"].to_numpy(dtype=object)
     codes = layer[f"adm{level}_pcode"].to_numpy(dtype=object)
-    xs, ys = shapely.get_x(points), shapely.get_y(points)
+    # Python floats and ints: formatting numpy scalars row by row is several times slower.
+    xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
     limit = f"max_distance_m={max_distance_m:,.0f}"
+    far = f"outside every admin unit and farther than {limit} from all; no admin unit assigned"
     problems = []
-    for file, line, x, y, row, d in zip(files, lines, xs, ys, rows, metres, strict=True):
-        if row >= 0:
-            reason = (
-                f"outside every admin unit; assigned the nearest, {names[row]} ({codes[row]}), "
-                f"{d:,.0f} m away ({limit})"
-            )
-        else:
-            reason = f"outside every admin unit and farther than {limit} from all; no admin unit assigned"
+    for file, line, x, y, row, d in zip(
+        files, lines, xs, ys, rows.tolist(), metres.tolist(), strict=True
+    ):
+        reason = (
+            f"outside every admin unit; assigned the nearest, {names[row]} ({codes[row]}), "
+            f"{d:,.0f} m away ({limit})"
+            if row >= 0
+            else far
+        )
         problems.append(
             Problem(file, line, "geometry", reason, stage="join", value=f"{y:.5f}, {x:.5f}")
         )

@@ -15,9 +15,9 @@ import pandas as pd
 
 from geo.boundaries import AdminLayers, load_admin_layers
 from geo.geocode import geocode
-from geo.io import read_events
+from geo.io import read_events, rejected_rows, unresolved_table
 from geo.join import join_admin
-from geo.report import Problem, RunReport
+from geo.report import RunReport
 
 PathLike = str | os.PathLike
 
@@ -26,8 +26,9 @@ PathLike = str | os.PathLike
 class PipelineResult:
     """What a run produced.
 
-    ``events`` holds the mapped events (a geometry each), ``unresolved`` the events that
-    were read but could not be placed (with a ``reason``), ``report`` the counts and every
+    ``events`` holds the mapped events (a geometry each), ``unresolved`` one row per input
+    row not on the map (status unresolved or rejected, with the reason; see
+    :func:`geo.io.unresolved_table`), ``report`` the counts and every
     problem (rejected rows included), ``layers`` the admin layers used for the join.
     """
 
@@ -85,34 +86,15 @@ def run(
 
     has_geometry = joined.geometry.notna() & ~joined.geometry.is_empty
     mapped = joined[has_geometry]
-    unresolved = _with_reasons(
-        pd.DataFrame(joined[~has_geometry].drop(columns="geometry")), geocode_problems
-    )
+    problems = [*read_problems, *geocode_problems, *join_problems]
+    unresolved = unresolved_table(problems, unresolved=joined[~has_geometry], mapped=mapped)
 
-    kept_rows = set(zip(events["source_file"], events["source_row"], strict=True))
-    rejected_rows = {
-        (p.file, p.row)
-        for p in read_problems
-        if p.row is not None and (p.file, p.row) not in kept_rows
-    }
+    rejected = rejected_rows(events, read_problems)
     report = RunReport(
-        read=len(events) + len(rejected_rows),
+        read=len(events) + len(rejected),
         mapped=len(mapped),
-        unresolved=len(unresolved),
-        rejected=len(rejected_rows),
-        problems=[*read_problems, *geocode_problems, *join_problems, *layers.problems],
+        unresolved=int((~has_geometry).sum()),
+        rejected=len(rejected),
+        problems=[*problems, *layers.problems],
     )
     return PipelineResult(events=mapped, unresolved=unresolved, report=report, layers=layers)
-
-
-def _with_reasons(unresolved: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
-    """Attach the geocoder's reason to each unresolved row."""
-    reasons: dict[tuple, str] = {}
-    for problem in problems:
-        reasons.setdefault((problem.file, problem.row), f"{problem.field}: {problem.reason}")
-    keys = zip(unresolved["source_file"], unresolved["source_row"], strict=True)
-    unresolved = unresolved.copy()
-    unresolved.insert(
-        0, "reason", pd.array([reasons.get(key, "no location") for key in keys], dtype="string")
-    )
-    return unresolved

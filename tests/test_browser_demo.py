@@ -125,3 +125,35 @@ def test_popup_shows_escaped_source_text(demo_html, demo_frame):
         assert page.locator(".geo-title").inner_text() == "Dumayr raid <b>19 October 2023</b>"
         assert errors == []
     assert blocked == []
+
+
+def test_markup_in_event_types_stays_text(tmp_path, data_dir, demo_frame):
+    events = demo_frame.copy()
+    events.loc[0, "event_type"] = '<img src=x onerror="window.__xss = 3">Raid'
+    fmap = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    with chromium_context() as (context, blocked):
+        page, errors = _open(context, save_map(fmap, tmp_path / "types.html"))
+        control = page.locator(".leaflet-control-layers")
+        assert '<img src=x onerror="window.__xss = 3">Raid' in control.inner_text()
+        assert control.locator("img").count() == 0
+        legend = page.locator(".geo-legend")
+        assert '<img src=x onerror="window.__xss = 3">Raid' in legend.inner_text()
+        assert page.evaluate("window.__xss") is None
+        assert errors == []
+    assert blocked == []
+
+
+def test_area_event_popup(demo_html, demo_frame):
+    badiya = demo_frame[demo_frame["geo_precision"] == "region"].geometry.iloc[0]
+    inside = badiya.representative_point()
+    with chromium_context(height=900) as (context, blocked):
+        page, errors = _open(context, demo_html)
+        x, y = _screen_point(page, inside.y, inside.x)
+        page.mouse.click(x, y)
+        popup = page.locator(".geo-popup")
+        popup.wait_for(timeout=5_000)
+        text = popup.inner_text()
+        assert "the Badiya" in text and "2022-01-01 – 2023-10-19 (span)" in text
+        assert "region" in text
+        assert errors == []
+    assert blocked == []

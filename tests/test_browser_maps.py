@@ -106,6 +106,8 @@ def test_type_toggle_and_actor_filter_combine_with_time(browser, ucdp_html, ucdp
     start, end = "2016-06-01", "2018-12-31"
     _set_dates(page, start, end)
     page.get_by_label("Non-state conflict").uncheck()
+    offered = page.eval_on_selector_all("#geo-actors-0 option", "os => os.map(o => o.value)")
+    assert "Syrian insurgents" in offered
     page.fill(".geo-actor", "insurgents")
     actor = ucdp["actor1"].str.contains("insurgents", case=False, na=False) | ucdp[
         "actor2"
@@ -201,5 +203,71 @@ def test_clusters_count_the_events_of_the_time_window(tmp_path, browser, data_di
     page.mouse.click(small["x"], small["y"])
     assert page.locator(".geo-popup .geo-event").count() == small["count"]
     assert page.evaluate("GeoEvents.get().map.getZoom()") == zoom
+    assert errors == []
+    page.close()
+
+
+def test_hover_shows_the_event_under_the_pointer(browser, ucdp_html, ucdp):
+    page, _, errors = _open(browser, ucdp_html)
+    event = ucdp.iloc[0]
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = GeoEvents.get().map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [event.geometry.y, event.geometry.x],
+    )
+    page.mouse.move(x, y)
+    tip = page.locator(".geo-hover")
+    tip.wait_for(timeout=5_000)
+    same_place = ucdp[ucdp.geometry == event.geometry]
+    summaries = {
+        f"{row.event_type} · {row.date_start:%Y-%m-%d} · {row.location}"
+        for row in same_place.itertuples()
+    }
+    assert any(tip.inner_text().startswith(s) for s in summaries), tip.inner_text()
+    assert page.evaluate("GeoEvents.get().container.style.cursor") == "pointer"
+    assert errors == []
+    page.close()
+
+
+def test_dragging_across_the_histogram_selects_dates(browser, ucdp_html, ucdp):
+    page, _, errors = _open(browser, ucdp_html)
+    box = page.locator(".geo-hist").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.25, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.up()
+    state = page.evaluate("GeoEvents.get().state()")
+    first, last = ucdp["date_start"].min(), ucdp["date_end"].max()
+    span = (last - first).days
+    assert abs((pd.Timestamp(state["from"]) - first).days - span * 0.25) <= 2
+    assert abs((pd.Timestamp(state["to"]) - first).days - span * 0.5) <= 2
+    assert _visible(page) == set(ucdp[_in_window(ucdp, state["from"], state["to"])]["event_id"])
+    assert page.input_value(".geo-from") == state["from"]
+    assert errors == []
+    page.close()
+
+
+def test_a_map_with_nothing_to_draw_still_works(tmp_path, browser, data_dir, ucdp):
+    events = ucdp.iloc[:0]
+    fmap = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    page, requests, errors = _open(browser, save_map(fmap, tmp_path / "empty.html"))
+    assert page.get_attribute(".geo-map", "data-geo-visible") == "0"
+    assert page.locator(".geo-count").inner_text() == "0 of 0 events"
+    assert errors == []
+    page.close()
+
+
+def test_folium_markers_added_to_an_offline_map_need_no_request(tmp_path, browser, ucdp):
+    import folium
+
+    fmap = render_map(ucdp, offline=True)
+    folium.Marker([33.64389, 36.69376], tooltip="Dumayr").add_to(fmap)
+    page, requests, errors = _open(browser, save_map(fmap, tmp_path / "marker.html"))
+    icon = page.locator("img.leaflet-marker-icon")
+    assert icon.count() == 1
+    assert icon.get_attribute("src").startswith("data:image/png;base64,")
+    assert page.evaluate("document.querySelector('img.leaflet-marker-icon').naturalWidth") == 25
+    assert all(url.startswith(("data:", "about:")) for url in requests[1:]), requests
     assert errors == []
     page.close()

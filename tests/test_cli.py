@@ -114,3 +114,51 @@ def test_export_geopackage_with_aggregates_has_every_layer(demo_events, data_dir
     aggregates = pyogrio.read_dataframe(out, layer="aggregates")
     dhameer = aggregates[aggregates["adm3_pcode"] == "SY030203"]
     assert dhameer["events"].sum() == 1 and dhameer["fatalities"].sum() == 1
+
+
+def test_map_options_set_the_initial_view(demo_events, data_dir, tmp_path):
+    out = tmp_path / "view.html"
+    done = geo(
+        "map",
+        demo_events,
+        "--data-dir",
+        data_dir,
+        "--offline",
+        "--type",
+        "Violence against civilians",
+        "--from",
+        "2023-01-01",
+        "--metric",
+        "fatalities",
+        "-o",
+        out,
+    )
+    assert done.returncode == 0, done.stderr
+    initial = json.loads(out.read_text().split('"initial": ', 1)[1].split("}", 1)[0] + "}")
+    assert initial == {
+        "from": "2023-01-01",
+        "metric": "fatalities",
+        "types": ["Violence against civilians"],
+    }
+
+
+def test_extract_then_map_a_news_report(data_dir, tmp_path):
+    report = data_dir / "articles" / "dumayr_raid_report.txt"
+    candidates = tmp_path / "candidates.geojson"
+    done = geo("extract", report, "--data-dir", data_dir, "--source", "report", "-o", candidates)
+    assert done.returncode == 0, done.stderr
+    frame = pyogrio.read_dataframe(candidates)
+    raid = frame[frame["role"] == "event"].iloc[0]
+    assert raid["location"] == "Dumayr"
+    assert str(raid["time"]).startswith("03:00")  # GDAL reads it as a time of day
+    assert {"Damascus", "Badiya"} <= {loc.removeprefix("the ") for loc in frame["location"]}
+
+    html = tmp_path / "candidates.html"
+    done = geo("map", candidates, "--data-dir", data_dir, "--offline", "-o", html)
+    assert done.returncode == 0, done.stderr
+    # undated candidates are listed with the reason, never dropped silently
+    read, mapped, unresolved, rejected = (
+        int(part.split(": ")[1]) for part in done.stdout.splitlines()[0].split(", ")
+    )
+    assert read == len(frame) == mapped + unresolved + rejected
+    assert mapped >= 2

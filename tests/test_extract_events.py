@@ -8,6 +8,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.extract import extract_events, extract_file, find_toponyms, read_document
 from geo.gazetteer import Gazetteer
@@ -46,6 +48,7 @@ def test_dumayr_raid_is_located_in_the_town(dumayr: gpd.GeoDataFrame) -> None:
     raid = events.iloc[0]
     assert raid["location"] == "Dumayr" and raid["event_type"] == "raid"
     assert raid.geometry.geom_type == "Point" and raid["geo_precision"] == "point"
+    assert raid["country"] == "SYR"
     # GeoNames 170589 Aḑ Ḑumayr, the town (not the subdistrict centroid 30 km away)
     assert _km(raid["latitude"], raid["longitude"], 33.64389, 36.69376) < 1
 
@@ -182,3 +185,108 @@ def test_html_page_and_export(tmp_path: Path, gazetteer: Gazetteer) -> None:
 def test_text_without_places_gives_an_empty_typed_frame(gazetteer: Gazetteer) -> None:
     events = extract_events("Nothing happened here.", gazetteer=gazetteer)
     assert len(events) == 0 and "role" in events.columns and events.crs.to_epsg() == 4326
+
+
+def test_arabic_report_finds_the_town_and_its_governorate(gazetteer: Gazetteer) -> None:
+    text = "قتل شخص في غارة جوية على الضمير في ريف دمشق"
+    found = [(t.phrase, t.role) for t in find_toponyms(text, gazetteer)]
+    # The preposition على is spelled like a village; it is not a place here.
+    assert found == [("الضمير", "event"), ("ريف دمشق", "reference")]
+    events = extract_events(text, gazetteer=gazetteer)
+    raid = events[events["role"] == "event"].iloc[0]
+    assert raid["event_type"] == "airstrike"
+    assert _km(raid["latitude"], raid["longitude"], 33.64389, 36.69376) < 1
+
+
+def test_capitalised_dateline_and_trailing_article(gazetteer: Gazetteer) -> None:
+    text = "DAMASCUS, Syria (AP) — Shelling hit Douma as government forces advanced."
+    found = [(t.phrase, t.kind, t.role) for t in find_toponyms(text, gazetteer)]
+    assert found == [
+        ("DAMASCUS", "name", "reference"),
+        ("Syria", "country", "reference"),
+        ("Douma", "name", "event"),
+    ]
+
+
+def test_passive_event_verbs_and_ordinary_words(gazetteer: Gazetteer) -> None:
+    found = [(t.phrase, t.role) for t in find_toponyms("Homs and Hama were shelled.", gazetteer)]
+    assert found == [("Homs", "event"), ("Hama", "event")]
+    # "Revolution" names a town in the index, but the text also uses the word in lower case.
+    text = "Revolution Day was marked as the revolution turned twelve."
+    assert find_toponyms(text, gazetteer) == []
+
+
+def test_batch_of_files_keeps_each_file_as_provenance(articles: Path, gazetteer: Gazetteer) -> None:
+    names = [
+        "dumayr_raid_report.txt",
+        "05_geowebnews_1_turkey_shells_syrian_city_as_it_pushes_into_kurdish_enclave.txt",
+    ]
+    events = extract_file([articles / n for n in names], gazetteer=gazetteer)
+    files = {Path(f).name for f in events["source_file"]}
+    assert files == set(names)
+    assert events["event_id"].is_unique
+    afrin = events[(events["location"] == "Afrin") & (events["role"] == "event")].iloc[0]
+    assert afrin["fatalities"] == 73 and afrin["event_type"] == "clashes"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "In",
+                "Dumayr",
+                "al-",
+                "Sham",
+                "Khaled",
+                "raid",
+                "killed",
+                "3",
+                "on",
+                "Sunday",
+                ",",
+                ".",
+                "\n",
+                "الضمير",
+                "في",
+                "east of",
+                "Damascus",
+                "(SFA)",
+                "03:00",
+                "Oct.",
+                "19",
+                "2023",
+                "the",
+                "Badiya",
+                "U.S.",
+                "troops",
+                "IS",
+                "eastern",
+                "Ghouta",
+                " ",
+                "é",
+                "—",
+            ]
+        ),
+        max_size=40,
+    ).map(" ".join)
+)
+def test_any_text_gives_spans_inside_it(gazetteer: Gazetteer, text: str) -> None:
+    for toponym in find_toponyms(text, gazetteer):
+        assert text[toponym.start : toponym.end] == toponym.phrase
+    events = extract_events(text, published="2023-10-20", gazetteer=gazetteer)
+    for column in ("location_span", "date_span", "time_span", "sentence_span"):
+        for span in events[column].dropna():
+            start, end = (int(x) for x in span.split(":"))
+            assert 0 <= start < end <= len(text)
+
+
+def test_names_around_place_words(gazetteer: Gazetteer) -> None:
+    text = (
+        "Israeli strikes hit Mezzeh military airport. Rebels shelled the Shiite villages "
+        "of Foua and Kfraya near Palmyra, also known as Tadmur."
+    )
+    found = {t.phrase: t.role for t in find_toponyms(text, gazetteer)}
+    assert found["Mezzeh"] == "event"  # a name the index spells otherwise, before "airport"
+    assert "Shiite" not in found  # a group word before "villages", not a place
+    assert found["Tadmur"] == found["Palmyra"]  # an alias shares its place's role

@@ -152,3 +152,110 @@ def test_subdistrict_name_gives_its_seat_town(gazetteer):
     result = gazetteer.resolve("Tal Tamer", admin1="Al Hasakeh")
     assert result.precision == "point"
     assert (result.latitude, result.longitude) == pytest.approx((36.65, 40.37), abs=0.05)
+
+
+def test_index_is_cached_and_rebuilt_when_an_input_changes(data_dir, tmp_path):
+    # A private data dir: the shared boundaries (symlinked) and one small GeoNames file.
+    private = tmp_path / "data"
+    (private / "gazetteer" / "geonames").mkdir(parents=True)
+    (private / "boundaries").symlink_to(data_dir / "boundaries")
+    source = data_dir / "gazetteer" / "geonames" / "cities500_SY.txt"
+    dump = private / "gazetteer" / "geonames" / "cities.txt"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    dump.write_text("".join(line for line in lines if "Dumayr" not in line), encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = Gazetteer.from_data_dir(private, cache_dir=cache)
+    assert (
+        first.resolve("Dumayr").status != "resolved" or first.resolve("Dumayr").precision != "point"
+    )
+    assert len(list(cache.glob("*.parquet"))) == 2
+    again = Gazetteer.from_data_dir(private, cache_dir=cache)
+    assert again.signature == first.signature
+    # The user adds the town: the next load sees it.
+    dump.write_text("".join(lines), encoding="utf-8")
+    updated = Gazetteer.from_data_dir(private, cache_dir=cache)
+    assert updated.signature != first.signature
+    assert updated.resolve("Dumayr").precision == "point"
+
+
+def test_a_corrupt_gazetteer_file_is_a_one_line_data_dir_error(data_dir, tmp_path):
+    from geo.report import DataDirError
+
+    private = tmp_path / "data"
+    (private / "gazetteer").mkdir(parents=True)
+    (private / "boundaries").symlink_to(data_dir / "boundaries")
+    bad = private / "gazetteer" / "broken.txt"
+    bad.write_text("170589\tAd Dumayr\tnot enough columns\n", encoding="utf-8")
+    with pytest.raises(DataDirError) as error:
+        Gazetteer.from_data_dir(private, cache_dir=tmp_path / "cache")
+    message = str(error.value)
+    assert "broken.txt" in message and "GeoNames" in message and "\n" not in message
+
+
+def test_mixed_script_name(gazetteer):
+    result = gazetteer.resolve("Dumayr الضمير")
+    assert result.status == "resolved"
+    assert (result.latitude, result.longitude) == pytest.approx(DUMAYR, abs=1e-4)
+
+
+def test_road_between_two_towns_is_their_midpoint(gazetteer):
+    a, b = gazetteer.resolve("Aleppo"), gazetteer.resolve("Khanasir", admin1="Aleppo")
+    result = gazetteer.resolve("Road between Aleppo and Khanasir")
+    assert result.method == "relative"
+    assert result.latitude == pytest.approx((a.latitude + b.latitude) / 2)
+    assert result.longitude == pytest.approx((a.longitude + b.longitude) / 2)
+    assert result.adm_pcodes[0] == "SY02"
+
+
+def test_site_descriptor_places_the_event_near_the_town(gazetteer):
+    result = gazetteer.resolve("Sidnaya Military Prison")
+    assert result.precision == "near"
+    town = gazetteer.resolve("Saydnaya")
+    assert (result.latitude, result.longitude) == (town.latitude, town.longitude)
+
+
+def test_context_in_the_same_text_chooses_among_same_name_places(gazetteer):
+    # "Sayda" alone is ambiguous (Daraa / Quneitra); "Sayda, Daraa" is not.
+    result = gazetteer.resolve("Sayda, Daraa")
+    assert result.status == "resolved" and result.adm_pcodes[0] == "SY12"
+
+
+@pytest.mark.parametrize(
+    ("names", "inside", "outside"),
+    [
+        (("Eastern Ghouta", "الغوطة الشرقية"), (36.40, 33.57), (36.29, 33.51)),  # Douma / Damascus
+        (("Western Ghouta", "الغوطة الغربية"), (36.23, 33.46), (36.29, 33.51)),  # Darayya
+        (("Qalamoun", "القلمون"), (36.66, 33.97), (36.29, 33.51)),  # Yabroud
+        (("Jazira", "the Jazira region"), (41.22, 37.05), (38.27, 34.56)),  # Qamishli / Palmyra
+        (("Syrian Desert", "بادية الشام"), (38.27, 34.56), (40.14, 35.33)),  # Palmyra / Deir ez-Zor
+    ],
+)
+def test_curated_regions_are_polygons_in_both_scripts(gazetteer, names, inside, outside):
+    shapes = []
+    for name in names:
+        result = gazetteer.resolve(name)
+        assert result.status == "resolved" and result.precision == "region", name
+        assert result.source == "project"
+        shapes.append(result.geometry)
+    assert shapes[0].equals(shapes[1])
+    assert shapes[0].contains(Point(*inside))
+    assert not shapes[0].contains(Point(*outside))
+
+
+def test_every_curated_entry_has_provenance_and_known_pcodes(data_dir):
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.settings import PROJECT_DATA_DIR
+
+    adm3 = set(
+        gpd.read_file(data_dir / "boundaries" / "syr_adm3_subdistricts.geojson")["adm3_pcode"]
+    )
+    regions = json.loads((PROJECT_DATA_DIR / "gazetteer" / "regions.json").read_text("utf-8"))
+    for region in regions["regions"]:
+        assert len(region["provenance"]) > 80, region["id"]
+        assert set(region["adm3_pcodes"]) <= adm3, region["id"]
+    aliases = pd.read_csv(PROJECT_DATA_DIR / "gazetteer" / "aliases.csv", dtype=str)
+    assert aliases["provenance"].str.len().gt(20).all()

@@ -88,3 +88,29 @@ def test_repeated_names_get_the_same_location(gazetteer):
     assert not problems
     assert located["geo_match"].nunique() == 2
     assert len(located) == 1000
+
+
+def test_fallbacks_are_located_with_a_warning_and_scales_follow_precision(gazetteer):
+    frame = pd.DataFrame(
+        {
+            "location": ["Qwxzv village", "Dumayr", 12345],
+            "admin1_hint": ["Idlib", None, None],
+            "latitude": [np.nan, 33.6, np.nan],
+            "longitude": [np.nan, 36.7, np.nan],
+            "geo_precision": [None, "near", None],
+            "source_file": "e.csv",
+            "source_row": [1, 2, 3],
+        }
+    )
+    located, problems = geocode(frame, gazetteer=gazetteer)
+    # Unknown village in a named governorate: the governorate, flagged as approximate.
+    assert located.loc[0, "geo_precision"] == "adm1"
+    assert located.loc[0, "geo_precision_acled"] == 3 and located.loc[0, "geo_precision_ucdp"] == 4
+    # Source coordinates with the reader's precision: scales derived, method "source".
+    assert located.loc[1, "geo_method"] == "source"
+    assert located.loc[1, "geo_precision_acled"] == 2 and located.loc[1, "geo_precision_ucdp"] == 2
+    # A number is not a place name.
+    assert located.geometry.isna().tolist() == [False, False, True]
+    by_row = {p.row: p for p in problems}
+    assert "approximately" in by_row[1].reason and "Idlib" in by_row[1].reason
+    assert "no letters" in by_row[3].reason

@@ -212,3 +212,27 @@ def test_points_hugging_borders_match_an_exact_test(layers):
         first[point_index] = min(first.get(point_index, unit_index), unit_index)
     expected = [adm3.adm3_pcode.iloc[first[i]] if i in first else "-" for i in range(len(points))]
     assert out.adm3_pcode.fillna("-").tolist() == expected
+
+
+@pytest.mark.parametrize("max_distance_m", [1_000, 5_000, 30_000])
+def test_nearest_matches_an_unpruned_distance_search(layers, max_distance_m):
+    """Points around the country: the grid may skip measuring far points, but which ones
+    end up 'nearest' must equal a plain nearest search over every unit."""
+    adm3 = layers[3]
+    rng = np.random.default_rng(max_distance_m)
+    xmin, ymin, xmax, ymax = adm3.total_bounds
+    points = gpd.points_from_xy(
+        rng.uniform(xmin - 0.5, xmax + 0.5, 20_000), rng.uniform(ymin - 0.5, ymax + 0.5, 20_000)
+    )
+    out, _ = join_admin(events(points), layers, max_distance_m=max_distance_m)
+    outside = np.flatnonzero(out.adm_join.isin(["nearest", "none"]).to_numpy())
+    crs = adm3.estimate_utm_crs()
+    tree = shapely.STRtree(np.asarray(adm3.to_crs(crs).geometry.values))
+    projected = np.asarray(gpd.GeoSeries(points[outside], crs=4326).to_crs(crs).values)
+    (found, units), _ = tree.query_nearest(
+        projected, max_distance=max_distance_m, return_distance=True, all_matches=False
+    )
+    expected = np.zeros(len(outside), dtype=bool)
+    expected[found] = True
+    assert (out.adm_join.to_numpy()[outside] == "nearest").tolist() == expected.tolist()
+    assert expected.sum() > 10

@@ -227,3 +227,22 @@ def test_points_without_finite_coordinates_are_not_drawn(demo):
     engine = _engine(render_map(events))
     assert engine.spec["n"] == 2
     assert engine.spec["notDrawn"]["no location"] == 1
+
+
+def test_time_range_may_leave_one_end_open(demo):
+    engine = _engine(render_map(demo, time_range=("2023-01-01", None)))
+    assert engine.spec["options"]["initial"] == {"metric": "events", "from": "2023-01-01"}
+    engine = _engine(render_map(demo, time_range=(None, "2023-10-18")))
+    assert engine.spec["options"]["initial"] == {"metric": "events", "to": "2023-10-18"}
+
+
+def test_tile_basemap_is_optional(demo):
+    assert "tile.openstreetmap.org" not in render_map(demo).get_root().render()
+    page = render_map(demo, tiles="OpenStreetMap").get_root().render()
+    assert "tile.openstreetmap.org" in page
+
+
+def test_projected_coordinates_without_a_crs_are_refused(demo):
+    projected = demo.to_crs(3857).set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match="outside lon/lat; are they projected"):
+        render_map(projected)

@@ -35,4 +35,4 @@ def test_explore_notebook_runs_and_shows_maps(data_dir, monkeypatch):
     # Dumayr, Dumayr before the raid, the sample, Dumayr with a circle
     assert len(maps) == 4
     assert all("iframe srcdoc=" in html for html in maps)
-    assert "L.circle" in maps[-1]
+    assert "L.circle" in maps[-1] and "L.marker" in maps[-1]

@@ -71,6 +71,8 @@ def test_real_samples_account_for_every_row(events_dir, data_dir, name):
     report = result.report
     assert report.balanced, report.summary_lines()
     assert report.mapped > 0
-    assert len(result.unresolved) == report.unresolved
-    # every unresolved row says why
+    status = result.unresolved["status"].value_counts().to_dict()
+    assert status.get("unresolved", 0) == report.unresolved
+    assert status.get("rejected", 0) == report.rejected
+    # every row not on the map says why
     assert result.unresolved["reason"].str.len().gt(0).all()

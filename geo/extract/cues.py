@@ -56,13 +56,12 @@ class CueLists:
     time_words: re.Pattern
     demonyms: dict[str, str]
     countries: dict[str, str]
-    country_codes: dict[str, str]  # country name -> ISO 3166-1 alpha-2
     fatality_nouns: frozenset[str]
+    group_words: frozenset[str]
     # Substrings a line must contain for the matching pattern to be tried there.
     event_triggers: tuple[str, ...] = ()
     actor_triggers: tuple[str, ...] = ()  # case-sensitive: organisation heads, group names
     actor_names: tuple[str, ...] = ()  # case-sensitive: the known group names
-    force_triggers: tuple[str, ...] = ()
     place_head_triggers: tuple[str, ...] = ()
     time_word_triggers: tuple[str, ...] = ()
 
@@ -122,13 +121,12 @@ def _load(path: Path) -> CueLists:
         ),
         demonyms=dict(raw["demonyms"]["map"]),
         countries=dict(raw["countries"]["map"]),
-        country_codes=dict(raw["country_codes"]["map"]),
         fatality_nouns=frozenset(words("fatality_nouns")),
+        group_words=frozenset(words("group_words")),
         event_triggers=literal_prefixes([c for v in categories.values() for c in v])
         + tuple(w.lower() for w in words("generic_event_nouns")),
         actor_triggers=tuple(words("org_heads")) + tuple(raw["known_actors"]["names"]),
         actor_names=tuple(raw["known_actors"]["names"]),
-        force_triggers=tuple(w.lower() for w in words("force_nouns")),
         place_head_triggers=tuple(w.split()[0].lower() for w in raw["place_heads"]["before"]),
         time_word_triggers=literal_prefixes(words("time_words")),
     )
@@ -163,8 +161,33 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 @lru_cache(maxsize=4)
 def _lowered(text: str) -> str:
-    # ASCII only, so offsets stay those of the text.
-    return text.translate(_ASCII_LOWER)
+    # Offsets must stay those of the text: a few letters ("İ") lower to two characters,
+    # and then only ASCII is lowered.
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def near(
+    text: str,
+    start: int,
+    end: int,
+    triggers: tuple[str, ...],
+    *,
+    behind: int,
+    ahead: int,
+) -> list[tuple[int, int]]:
+    """Windows of ``text[start:end]`` from ``behind`` characters before to ``ahead``
+    after each word starting like a trigger, cut at line ends, overlapping ones merged."""
+    out: list[tuple[int, int]] = []
+    for anchor in word_starts(text, triggers, start, end):
+        low = max(start, anchor - behind, text.rfind("\n", 0, anchor) + 1)
+        high = text.find("\n", anchor, min(end, anchor + ahead))
+        high = min(end, anchor + ahead) if high < 0 else high
+        if out and low <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], high))
+        else:
+            out.append((low, high))
+    return out
 
 
 def windows(
@@ -192,6 +215,8 @@ def windows(
 
 
 _WORD_RUN = re.compile(r"[^\W_]+")
+_NUMBER_RUN = re.compile(r"(?<![^\W_])\d")
+_LETTER_RUN = re.compile(r"(?<![^\W_])[^\W\d_]")
 
 
 class _WordStarts:
@@ -200,14 +225,20 @@ class _WordStarts:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = _lowered(text)
-        self.heads: dict[str, list[int]] = {}
-        self.digits: list[int] = []
-        for match in _WORD_RUN.finditer(self.lowered):
-            word = match.group()
-            if word[0].isdigit():
-                self.digits.append(match.start())
+        lowered = self.lowered
+        self.digits = [m.start() for m in _NUMBER_RUN.finditer(lowered)]
+        heads: dict[str, list[int]] = {}
+        get = heads.get
+        for start in [m.start() for m in _LETTER_RUN.finditer(lowered)]:
+            key = lowered[start : start + 3]
+            if not key.isalpha():  # a word shorter than three letters
+                key = key[:2] if key[:2].isalpha() else key[:1]
+            bucket = get(key)
+            if bucket is None:
+                heads[key] = [start]
             else:
-                self.heads.setdefault(word[:3], []).append(match.start())
+                bucket.append(start)
+        self.heads = heads
 
 
 @lru_cache(maxsize=4)
@@ -216,14 +247,14 @@ def _word_starts(text: str) -> _WordStarts:
 
 
 @lru_cache(maxsize=64)
-def _keyed(triggers: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
-    """(head key, lower-case trigger, trigger) for each trigger."""
-    out = []
+def _keyed(triggers: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
+    """Triggers (lower-case and as given) by the head key of their first word."""
+    out: dict[str, list[tuple[str, str]]] = {}
     for trigger in triggers:
         first = _WORD_RUN.match(trigger.lower())
         if first:
-            out.append((first.group()[:3], trigger.lower(), trigger))
-    return tuple(out)
+            out.setdefault(first.group()[:3], []).append((trigger.lower(), trigger))
+    return out
 
 
 def word_starts(
@@ -247,9 +278,12 @@ def word_starts(
     if digits:
         found.update(p for p in index.digits if start <= p < end)
     source = text if case_sensitive else index.lowered
-    for key, lowered, trigger in _keyed(triggers):
-        wanted = trigger if case_sensitive else lowered
-        for position in index.heads.get(key, ()):
-            if start <= position < end and source.startswith(wanted, position):
-                found.add(position)
+    heads = index.heads
+    by_key = _keyed(triggers)
+    for key in by_key.keys() & heads.keys():
+        for wanted_lower, wanted_exact in by_key[key]:
+            wanted = wanted_exact if case_sensitive else wanted_lower
+            for position in heads[key]:
+                if start <= position < end and source.startswith(wanted, position):
+                    found.add(position)
     return sorted(found)

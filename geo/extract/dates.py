@@ -60,15 +60,35 @@ _SMALL_NUMBERS = {
     "seven": 7,
     "ten": 10,
 }
+# Words every match contains (plus digits for absolute dates); a pattern is tried only
+# in a short window around them.
 _ABSOLUTE_TRIGGERS = (
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    "in", "since", "by", "during", "until", "of", "before", "after",
 )  # fmt: skip
 _RELATIVE_TRIGGERS = (
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "last", "this", "next", "since", "on", "late", "early", "today", "yesterday", "tonight",
-    "the", "past", "previous", "earlier", "later", "so", *_SMALL_NUMBERS,
+    "today", "yesterday", "tonight", "night", "ago", "week", "month", "year",
 )  # fmt: skip
+_BEHIND, _AHEAD = 30, 30
+
+
+def _around(text: str, anchors: list[int], pattern: re.Pattern) -> list[re.Match]:
+    """Matches of ``pattern`` that contain one of the ``anchors``, each once, in order."""
+    found: dict[tuple[int, int], re.Match] = {}
+    end = len(text)
+    for anchor in anchors:
+        low = text.rfind("\n", max(0, anchor - _BEHIND), anchor) + 1 or max(0, anchor - _BEHIND)
+        high = text.find("\n", anchor, min(end, anchor + _AHEAD))
+        high = min(end, anchor + _AHEAD) if high < 0 else high
+        for match in pattern.finditer(text, low, high):
+            if match.start() <= anchor < match.end():
+                found.setdefault(match.span(), match)
+    kept: list[re.Match] = []
+    for span in sorted(found, key=lambda s: (s[0], -s[1])):
+        if kept and span[0] < kept[-1].end():
+            continue
+        kept.append(found[span])
+    return kept
 
 
 @dataclass(frozen=True)
@@ -285,23 +305,12 @@ def find_dates(
     published_date = parse_published(published) if published is not None else None
     reference = reference or published_date
     found: list[DateMention] = []
-    end = len(text)
-    resume = 0
-    for position in word_starts(text, _ABSOLUTE_TRIGGERS, digits=True):
-        match = _ABSOLUTE.match(text, position, end) if position >= resume else None
-        if match:
-            resume = match.end()
-            mention = _absolute(match, reference)
-            if mention is not None:
-                found.append(mention)
+    for match in _around(text, word_starts(text, _ABSOLUTE_TRIGGERS, digits=True), _ABSOLUTE):
+        mention = _absolute(match, reference)
+        if mention is not None:
+            found.append(mention)
     taken = [(m.start, m.end) for m in found]
-    relative = []
-    resume = 0
-    for position in word_starts(text, _RELATIVE_TRIGGERS, digits=True):
-        match = _RELATIVE.match(text, position, end) if position >= resume else None
-        if match:
-            resume = match.end()
-            relative.append(match)
+    relative = _around(text, word_starts(text, _RELATIVE_TRIGGERS, digits=False), _RELATIVE)
     for match in relative:
         mention = _relative(match, published_date)
         if any(s < mention.end and mention.start < e for s, e in taken):

@@ -22,6 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pycountry
 
 from geo.extract.cues import cue_lists
 from geo.extract.dates import DateMention, TimeMention, find_dates, find_times, parse_published
@@ -45,7 +46,7 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
     "actor1_span",
     "assoc_actor_1_span",
     "fatalities_span",
-    "reason",
+    "location_note",
 )
 # Cues that put the event beside the place rather than in it.
 _NEAR_CUES = ("near", "outside", "close to", "nearby", "around", "outskirts of")
@@ -230,13 +231,17 @@ def _pick_actors(
 
 def _place_columns(place: Toponym | None) -> dict:
     if place is None:
-        return {"location": None, "geometry": None, "reason": "no place named for this event"}
+        return {
+            "location": None,
+            "geometry": None,
+            "location_note": "no place named for this event",
+        }
     resolution = place.resolution
     columns = {"location": place.phrase, "location_span": _span(place)}
     if resolution is None or resolution.status != "resolved":
         columns["geometry"] = None
         detail = resolution.reason if resolution is not None else "not looked up"
-        columns["reason"] = (
+        columns["location_note"] = (
             f"{place.query!r} {resolution.status if resolution else 'unresolved'}: {detail}"
         )
         columns["geo_candidates"] = resolution.n_candidates if resolution else None
@@ -245,6 +250,7 @@ def _place_columns(place: Toponym | None) -> dict:
     if precision == "point" and place.cue and place.cue.lower().endswith(_NEAR_CUES):
         precision = "near"
     columns.update(
+        country=_iso3(resolution),
         latitude=resolution.latitude,
         longitude=resolution.longitude,
         geometry=resolution.geometry,
@@ -258,6 +264,27 @@ def _place_columns(place: Toponym | None) -> dict:
         geo_candidates=resolution.n_candidates,
     )
     return columns
+
+
+def _iso3(resolution) -> str | None:
+    """ISO3 of a resolved place: from a country's name, else from its P-code (OCHA P-codes
+    start with the ISO alpha-2 code)."""
+    if resolution.precision == "country" and resolution.matched_name:
+        return _iso3_of(name=resolution.matched_name)
+    codes = [resolution.adm_pcodes[0]] + [c.adm1_pcode for c in resolution.candidates[:1]]
+    code = next((c for c in codes if c), "")
+    return _iso3_of(alpha_2=code[:2]) if len(code) >= 2 else None
+
+
+@lru_cache(maxsize=512)
+def _iso3_of(*, name: str | None = None, alpha_2: str | None = None) -> str | None:
+    try:
+        if name is not None:
+            return pycountry.countries.lookup(name).alpha_3
+        found = pycountry.countries.get(alpha_2=alpha_2)
+        return found.alpha_3 if found else None
+    except LookupError:
+        return None
 
 
 def _date_columns(mention: DateMention | None) -> dict:
@@ -481,7 +508,7 @@ def extract_events(
         (a place the event's sentence names as a reference, ``event_ref`` = its event) or
         "area" (a region of activity, drawn as its polygon). Schema columns (conformed),
         then the evidence columns :data:`EVIDENCE_COLUMNS`: spans are "start:end" offsets
-        into ``text``; ``notes`` is the evidence sentence; ``reason`` says why a place
+        into ``text``; ``notes`` is the evidence sentence; ``location_note`` says why a place
         has no geometry. EPSG:4326.
     """
     doc = make_document(text, source=None)

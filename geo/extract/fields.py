@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.extract.cues import cue_lists, windows, word_starts
+from geo.extract.cues import cue_lists, near, windows, word_starts
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def find_fatalities(text: str, start: int = 0, end: int | None = None) -> list[M
     """
     end = len(text) if end is None else end
     found: list[Mention] = []
-    for a, b in windows(text, start, end, _FATALITY_TRIGGERS):
+    for a, b in near(text, start, end, _FATALITY_TRIGGERS, behind=200, ahead=80):
         _fatalities_in(text, a, b, found)
     return sorted(found, key=lambda f: f.start)
 

@@ -19,15 +19,14 @@ name in the index, plus country names and demonyms from the project's cue lists
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-import shapely
-
-from geo.extract.cues import cue_lists, word_starts
+from geo.extract.cues import cue_lists, near, word_starts
 from geo.extract.document import Document, Sentence, make_document
 from geo.gazetteer import Gazetteer, Resolution, name_key
 
@@ -64,11 +63,18 @@ _CALENDAR = frozenset(
 _PREPOSITIONS = frozenset(
     {"in", "at", "near", "of", "from", "to", "into", "toward", "towards", "across",
      "throughout", "around", "outside", "inside", "between", "via", "on", "by", "for", "with",
-     "over", "under", "against", "through"}
+     "over", "under", "against", "through",
+     "في", "على", "قرب", "من", "إلى", "الى", "بين", "حول", "داخل", "خارج"}
 )  # fmt: skip
 _ADMIN_HEAD_AFTER = re.compile(
     r"\s+(province|governorate|district|sub-?district|military airport|airport|air base|camp)\b",
     re.IGNORECASE,
+)
+# "Homs and Hama were shelled": the place is the object of an event verb.
+_PASSIVE_AFTER = re.compile(
+    r"(?:\s*(?:,|and)\s+(?:al-)?[A-Z][\w'’-]*)*\s+(?:was|were|is|are|has been|have been|had been)"
+    r"\s+(?:\w+ly\s+)?(?:again\s+)?(?P<verb>shelled|bombed|struck|hit|raided|attacked|targeted|"
+    r"stormed|captured|besieged|bombarded|overrun|retaken)\b"
 )
 _BASED_AFTER = re.compile(r"^-(?:based|backed|led|held|controlled|allied)\b", re.IGNORECASE)
 
@@ -116,6 +122,7 @@ class _ScanIndex:
             for n in range(1, min(len(words), MAX_TOKENS + 2)):
                 prefixes.add(" ".join(words[:n]))
         self.prefixes = frozenset(prefixes)
+        self.first_words = frozenset(key.split()[0] for key in keys)
         importance = gazetteer.entries["importance"].to_numpy()
         kinds = gazetteer.entries["kind"].to_numpy()
         names = gazetteer.names
@@ -182,10 +189,14 @@ class _Candidate:
 
 
 def _previous_token(text: str, start: int, floor: int) -> str | None:
+    """The word right before ``start`` when only a space or hyphen separates them."""
     if start - 1 <= floor or text[start - 1] not in _JOIN_GAPS:
         return None
-    match = re.search(rf"{_LETTERS}+$", text[max(floor, start - 40) : start - 1])
-    return match.group() if match else None
+    end = start - 1
+    begin = end
+    while begin > floor and begin > end - 40 and text[begin - 1].isalpha():
+        begin -= 1
+    return text[begin:end] if begin < end else None
 
 
 def _scan_sentence(
@@ -193,21 +204,27 @@ def _scan_sentence(
     sentence: Sentence,
     index: _ScanIndex,
     actors: list[tuple[int, int]],
-    discovered: list[re.Match],
+    matches: dict[str, list[re.Match]],
 ) -> list[_Candidate]:
     """Candidates of one sentence; ``actors`` are the spans of known group names and
-    ``discovered`` the place-word phrases of the whole text."""
+    ``matches`` the sentence's name starts, nation names and place-word phrases."""
     cues = cue_lists()
     shouting = sentence.text.isupper()
     found: list[_Candidate] = []
     limit = sentence.end
     resume = sentence.start
-    for start_match in _START.finditer(text, sentence.start, sentence.end):
+    for start_match in matches.get("start", ()):
         if start_match.start() < resume:
             continue
         pos = start_match.start()
         lead = start_match.group()
         direction = lead[:1].islower() and not lead.endswith("-")
+        if not direction and not lead.endswith("-"):
+            # Fast rejection: most capitalised words start no gazetteer name.
+            head = _token_at(text, pos, limit)
+            head_words = _token_words(text[head[0] : head[1]]) if head else ()
+            if head_words and head_words[0] not in index.first_words:
+                continue
         spans: list[tuple[int, int]] = []
         words: list[str] = []
         best = None
@@ -216,18 +233,21 @@ def _scan_sentence(
             if span is None:
                 break
             spans.append(span)
-            words.extend(_token_words(text[span[0] : span[1]]))
+            added = _token_words(text[span[0] : span[1]])
+            words.extend(added)
             key = " ".join(words)
             if words and key not in index.prefixes and key not in index.keys:
                 break
-            if key in index.keys:
+            # A trailing article adds nothing: "Syria as ..." is "Syria".
+            if added and key in index.keys:
                 best = (len(spans), key, len(words))
             gap_end = span[1] + 1
             if text[span[1] : gap_end] not in _JOIN_GAPS or gap_end >= limit:
                 break
             pos = gap_end
-        if best is None:
-            continue
+        first_word = text[spans[0][0] : spans[0][1]]
+        if best is None or (_ARABIC.match(first_word) and first_word in cues.function_words):
+            continue  # Arabic prepositions and common words spelled like villages
         n_tokens, key, n_words = best
         first = spans[1][0] if direction and n_tokens > 1 else spans[0][0]
         last = spans[n_tokens - 1][1]
@@ -240,6 +260,8 @@ def _scan_sentence(
             continue
         prev = _previous_token(text, spans[0][0], sentence.start)
         nxt = _token_at(text, last + 1, limit) if text[last : last + 1] in _JOIN_GAPS else None
+        if nxt and not _token_words(text[nxt[0] : nxt[1]]) and text[nxt[1] : nxt[1] + 1] == "-":
+            nxt = _token_at(text, nxt[1] + 1, limit)  # "Khaled al-Masoud": look past "al-"
         found.append(
             _Candidate(
                 start=first,
@@ -256,7 +278,7 @@ def _scan_sentence(
         resume = last
     # Country names and demonyms (case-sensitive, whole words) win over a village of the
     # same name ("Iraqi"), not over a longer name ("Syrian Desert").
-    for match in _nation_pattern().finditer(text, sentence.start, sentence.end):
+    for match in matches.get("nation", ()):
         phrase = match.group()
         s, e = match.span()
         if any(c.start <= s and e <= c.end and (c.end - c.start) > (e - s) for c in found):
@@ -267,11 +289,11 @@ def _scan_sentence(
         found.append(_Candidate(s, e, query, name_key(query), kind, sentence, None, None, 9))
     # Names the index lacks in this spelling, after a place word: "the villages of Foua
     # and Kfraya", "the town of Dmeir" (resolved by the gazetteer's fuzzy stages).
-    for match in discovered:
-        if not sentence.start <= match.start() < sentence.end:
-            continue
+    for match in matches.get("found", ()):
         for run in _CAP_RUN.finditer(match.group("names")):
             s, e = match.start("names") + run.start(), match.start("names") + run.end()
+            if run.group().split()[0] in cues.group_words:
+                continue  # "the Shiite villages of", "Sunni town"
             if any(c.start < e and s < c.end for c in found):
                 continue
             query = text[s:e]
@@ -282,6 +304,17 @@ def _scan_sentence(
 _ARTICLE = r"(?:(?:al|el|ad|ar|as|ash|at|az|an|ad)-)"
 _CAP_WORD = rf"{_ARTICLE}?[A-Z][\w’'`]*(?:-{_ARTICLE}?[A-Z][\w’'`]*)?"
 _CAP_RUN = re.compile(rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}")
+
+
+_HEADS_AFTER = (
+    "airport", "air base", "airbase", "province", "governorate", "countryside", "district",
+    "camp", "town", "village", "city",
+)  # fmt: skip
+_HEADS_AFTER_PATTERN = "|".join(h.replace(" ", r"\s+") for h in _HEADS_AFTER)
+_DISCOVERY_AFTER = re.compile(
+    rf"(?<![\w’'-])(?P<names>{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}})\s+(?:military\s+)?"
+    rf"(?:{_HEADS_AFTER_PATTERN})s?\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -337,7 +370,7 @@ def _glued_to_name(candidate: _Candidate, title_case: bool) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\"“”—]")
-_WORD_BEFORE = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_WORD_BEFORE = re.compile(r"[a-z]+(?:-[a-z]+)*|[\u0621-\u064a]+")
 _SKIPPED_BEFORE = _DIRECTIONS | {"the"}
 
 
@@ -367,17 +400,22 @@ def _role(text: str, candidate: _Candidate, previous: Toponym | None) -> tuple[s
         if re.fullmatch(r"\s*(?:and|or|,\s*and|,\s*or)\s*", gap) and previous.kind == "name":
             return previous.role, previous.cue
         # "Kfraya in Idlib", "Dumayr, Rif Dimashq": the second place contains the first.
-        if re.fullmatch(r"\s*(?:,|in|,\s*in)\s*(?:the\s+)?", gap, re.IGNORECASE):
+        if re.fullmatch(r"\s*(?:,|in|,\s*in|في|،)\s*(?:the\s+)?", gap, re.IGNORECASE):
             return "reference", gap.strip() or ","
     words = _words_before(before)
     for role, phrases in cues.role_phrases:
         for n in range(min(4, len(words)), 0, -1):
             phrase = " ".join(words[-n:])
             if phrase in phrases:
+                if phrase == "known as" and previous is not None and previous.kind == "name":
+                    return previous.role, phrase  # "Palmyra, also known as Tadmur"
                 return role, phrase
     head = cues.place_head_after.match(after)
     if head:
         return "event", head.group().strip()
+    passive = _PASSIVE_AFTER.match(after)
+    if passive:
+        return "event", passive.group("verb")
     return "reference", None
 
 
@@ -391,52 +429,15 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _resolve(gazetteer: Gazetteer, candidate: _Candidate) -> Resolution:
     resolution = gazetteer.resolve(candidate.query)
     if candidate.kind in ("country", "demonym") and resolution.precision != "country":
-        # A country must not snap to a look-alike village ("Turkey" -> "Turaykiyah").
-        return _country(gazetteer, candidate.query)
-    return resolution
-
-
-_COUNTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _country(gazetteer: Gazetteer, name: str) -> Resolution:
-    """A country drawn from the gazetteer's own admin units (OCHA P-codes start with the
-    ISO alpha-2 code), for a gazetteer that has no country entries.
-
-    Adapter until :class:`geo.gazetteer.Gazetteer` resolves country names itself.
-    """
-    code = cue_lists().country_codes.get(name)
-    known = _COUNTRIES.setdefault(gazetteer, {})
-    if code not in known:
-        entries = gazetteer.entries
-        units = entries.index[
-            (entries["kind"] == "adm1") & entries["pcode"].str.startswith(code or "?")
-        ]
-        shapes = [gazetteer.area_geometry(int(i)) for i in units] if code else []
-        shapes = [s for s in shapes if s is not None]
-        known[code] = shapely.union_all(shapes) if shapes else None
-    shape = known[code]
-    if shape is None:
+        # A country the gazetteer does not cover must not snap to a look-alike village
+        # ("Turkey" -> "Turaykiyah"): it stays a place, unresolved.
         return Resolution(
-            query=name,
+            query=candidate.query,
             status="unresolved",
-            reason=f"{name!r} is a country the gazetteer does not cover",
+            reason=f"{candidate.query!r} is a country the gazetteer does not cover",
+            candidates=resolution.candidates,
         )
-    point = shape.representative_point()
-    return Resolution(
-        query=name,
-        status="resolved",
-        latitude=point.y,
-        longitude=point.x,
-        geometry=shape,
-        precision="country",
-        method="area",
-        matched_name=name,
-        source="boundaries",
-        source_id=code,
-        score=100.0,
-        n_candidates=1,
-    )
+    return resolution
 
 
 def find_toponyms(
@@ -472,10 +473,27 @@ def find_toponyms(
         for position in word_starts(raw, cues.place_head_triggers, 0, end)
         if (m := _discovery_pattern().match(raw, position, end))
     ]
+    # "Mezzeh military airport", "Dhiban town": a capitalised name before a place word.
+    for a, b in near(raw, 0, end, _HEADS_AFTER, behind=60, ahead=25):
+        discovered.extend(_DISCOVERY_AFTER.finditer(raw, a, b))
+    discovered.sort(key=lambda m: m.start())
+    # Scan the text once per pattern, then sentence by sentence.
+    by_sentence: dict[int, dict[str, list[re.Match]]] = {}
+    starts = [sentence.start for sentence in doc.sentences]
+    for kind, found in (
+        ("start", _START.finditer(raw)),
+        ("nation", _nation_pattern().finditer(raw)),
+        ("found", discovered),
+    ):
+        for match in found:
+            i = bisect.bisect_right(starts, match.start()) - 1
+            if i >= 0 and match.end() <= doc.sentences[i].end:
+                by_sentence.setdefault(i, {}).setdefault(kind, []).append(match)
     candidates: list[tuple[_Candidate, bool]] = []
-    for sentence in doc.sentences:
+    for i, matches in sorted(by_sentence.items()):
+        sentence = doc.sentences[i]
         title_case = _title_case(sentence)
-        for candidate in _scan_sentence(raw, sentence, index, actors, discovered):
+        for candidate in _scan_sentence(raw, sentence, index, actors, matches):
             candidates.append((candidate, title_case))
 
     # People and organisations: a name glued to one is not a place anywhere in the text.
@@ -484,9 +502,12 @@ def find_toponyms(
 
     # Evidence that a single-word name is a place, then spread over the text by key.
     def evident(candidate: _Candidate) -> bool:
-        if candidate.kind != "name" or candidate.words >= 2 or _ARABIC.match(candidate.query):
+        if candidate.kind == "found":
+            # A phrase after a place word: an ordinary word ("the capital City") is not one.
+            return " " in candidate.query or not _common_word(candidate)
+        if candidate.kind != "name" or candidate.words >= 2:
             return True
-        if index.importance.get(candidate.key, 0.0) >= IMPORTANT:
+        if index.importance.get(candidate.key, 0.0) >= IMPORTANT and not _common_word(candidate):
             return True
         before = raw[max(candidate.sentence.start, candidate.start - 60) : candidate.start]
         after = raw[candidate.end : candidate.sentence.end]
@@ -496,8 +517,20 @@ def find_toponyms(
             return True
         heads = cues.role_phrases[2][1]
         return any(" ".join(words[-n:]) in heads for n in (1, 2, 3)) or bool(
-            cues.place_head_after.match(after)
+            cues.place_head_after.match(after) or _PASSIVE_AFTER.match(after)
         )
+
+    lowercase_words: set[str] = set()
+
+    def _common_word(candidate: _Candidate) -> bool:
+        """An important name that is also an ordinary word needs a cue ("Revolution",
+        "Tell"): short, or written in lower case elsewhere in the text."""
+        surface = raw[candidate.start : candidate.end]
+        if len(surface) < 4:
+            return True
+        if not lowercase_words:
+            lowercase_words.update(re.findall(r"\b[a-z]+\b", raw) or ["-"])
+        return surface.lower() in lowercase_words
 
     evidenced = {c.key for c, _ in kept if evident(c)}
     # Coordination with a place: "the villages of Foua and Kfraya".

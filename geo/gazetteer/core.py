@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -53,6 +53,8 @@ SKELETON_CUTOFF = 72.0
 # hints (or the other places in the text) agree with it; below, it is reported.
 FUZZY_ACCEPT = 90.0
 FUZZY_ACCEPT_SUPPORTED = 80.0
+# Score ceiling of a fuzzy match whose consonants differ by a substitution.
+SUBSTITUTION_SCORE = 85.0
 # Candidates closer than this are one place (two sources, or a place and its centroid).
 SAME_PLACE_KM = 6.0
 # An importance lead this large (one tier: admin seat over village) decides between
@@ -116,6 +118,9 @@ class Resolution:
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
     adm_pcodes: tuple[str, str, str] = ("", "", "")
+    # Set when the name itself was not found and the location comes from the row's admin
+    # hints ("admin hint"): an online geocoder may still do better.
+    fallback: str = ""
 
     @property
     def precision_acled(self) -> int | None:
@@ -162,7 +167,11 @@ class Gazetteer:
         self.signature = data.signature
         self.notes = list(data.notes)
         self.entries = data.entries
-        self.names = data.names
+        # Country names resolve like any other, but ``names`` (the place-name vocabulary
+        # other modules scan text with) leaves them out: a country is not a place to
+        # find in running text by the gazetteer's index.
+        is_country = (data.entries["kind"].to_numpy()[data.names["entry"].to_numpy()]) == "country"
+        self.names = data.names[~is_country].reset_index(drop=True)
         self._adm3 = data.admin
         entries = data.entries
         self._lat = entries["latitude"].to_numpy(dtype=float)
@@ -172,14 +181,19 @@ class Gazetteer:
         self._adm1 = entries["adm1_pcode"].to_numpy(dtype=object)
         self._adm2 = entries["adm2_pcode"].to_numpy(dtype=object)
         self._adm3_codes = entries["adm3_pcode"].to_numpy(dtype=object)
+        self._name = entries["name"].to_numpy(dtype=object)
+        self._source = entries["source"].to_numpy(dtype=object)
+        self._source_id = entries["source_id"].to_numpy(dtype=object)
+        self._pcode = entries["pcode"].to_numpy(dtype=object)
+        self._members = entries["members"].to_numpy(dtype=object)
         names = data.names
-        self._by_key = self._group(names["key"], names)
-        self._by_fold = self._group(names["fold"], names)
+        self._by_key = _group_names(names, "key")
+        self._by_fold = _group_names(names, "fold")
         folds = names.drop_duplicates("fold")
         self._fold_vocab: list[str] = folds["fold"].tolist()
-        self._by_skeleton: dict[str, list[str]] = (
-            folds.groupby("skeleton")["fold"].agg(list).to_dict()
-        )
+        self._by_skeleton: dict[str, list[str]] = {}
+        for skeleton, fold in zip(folds["skeleton"], folds["fold"], strict=True):
+            self._by_skeleton.setdefault(skeleton, []).append(fold)
         # Fuzzy blocking: folds by first letter.
         self._vocab_by_initial: dict[str, list[str]] = {}
         for fold in self._fold_vocab:
@@ -188,24 +202,6 @@ class Gazetteer:
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
-
-    @staticmethod
-    def _group(
-        column: pd.Series, names: pd.DataFrame
-    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """key -> (entries, primary flags, curated flags)."""
-        frame = pd.DataFrame(
-            {
-                "k": column.to_numpy(),
-                "e": names["entry"].to_numpy(),
-                "p": names["primary"].to_numpy(),
-                "c": names["curated"].to_numpy(),
-            }
-        )
-        out = {}
-        for key, group in frame.groupby("k", sort=False):
-            out[key] = (group["e"].to_numpy(), group["p"].to_numpy(), group["c"].to_numpy())
-        return out
 
     # -- construction -------------------------------------------------------------------
 
@@ -294,7 +290,7 @@ class Gazetteer:
             if entry is None:
                 continue
             why = "not found" if failed.status == "unresolved" else "ambiguous"
-            return self._resolution(
+            located = self._resolution(
                 failed.query,
                 entry,
                 50.0,
@@ -304,6 +300,7 @@ class Gazetteer:
                 f"name {why} in the gazetteer; placed in the admin unit the source names "
                 f"({text!r})",
             )
+            return replace(located, fallback="admin hint")
         return failed
 
     def resolve_many(
@@ -312,16 +309,45 @@ class Gazetteer:
         *,
         admin1: Sequence[str | None] | None = None,
         admin2: Sequence[str | None] | None = None,
+        progress: bool = False,
     ) -> list[Resolution]:
-        """Resolve many names; the fuzzy stage for all of them runs in one batch."""
+        """Resolve many names; the fuzzy stage for all of them runs in one batch.
+
+        ``progress`` shows a tqdm bar (for long runs on a terminal)."""
         n = len(names)
         admin1 = list(admin1) if admin1 is not None else [None] * n
         admin2 = list(admin2) if admin2 is not None else [None] * n
         self._prefetch_fuzzy([nm for nm in names if isinstance(nm, str)])
-        return [
-            self.resolve(nm, admin1=a1, admin2=a2)
-            for nm, a1, a2 in zip(names, admin1, admin2, strict=True)
-        ]
+        out: list[Resolution | None] = [None] * n
+        # Hint-free names first, so hinted repeats of a clear name reuse their answer.
+        order = sorted(range(n), key=lambda i: admin1[i] is not None or admin2[i] is not None)
+        if progress:
+            from tqdm import tqdm
+
+            order = tqdm(order, desc="geocoding names", unit="name", leave=False)
+        for i in order:
+            out[i] = self._resolve_reusing(names[i], admin1[i], admin2[i])
+        return out  # type: ignore[return-value]
+
+    def _resolve_reusing(self, name: object, admin1: str | None, admin2: str | None) -> Resolution:
+        """``resolve``, reusing the hint-free answer when it is a single place that the
+        hints agree with (the same name usually comes with and without hints)."""
+        hints = (_clean_hint(admin1), _clean_hint(admin2))
+        if any(hints) and isinstance(name, str) and name.strip():
+            plain = self._resolve_cache.get((name, None, None))
+            if (
+                plain is not None
+                and plain.status == "resolved"
+                and plain.precision == "point"
+                and plain.n_candidates == 1
+                and not plain.reason
+            ):
+                codes1, codes2 = self._hint_codes(*hints)
+                if (not codes1 or plain.adm_pcodes[0] in codes1) and (
+                    not codes2 or plain.adm_pcodes[1] in codes2
+                ):
+                    return plain
+        return self.resolve(name, admin1=admin1, admin2=admin2)
 
     def area_geometry(self, entry: int) -> BaseGeometry | None:
         """The polygon of an admin unit or region entry (None for a place)."""
@@ -330,18 +356,19 @@ class Gazetteer:
         kind = self._kind[entry]
         if kind not in _AREA_KINDS:
             return None
-        adm3 = self._admin3_layer()
-        codes: list[str]
-        if kind == "country":
-            mask = np.ones(len(adm3), dtype=bool)
-        elif kind == "region":
-            codes = self.entries.at[entry, "members"].split()
-            mask = adm3["adm3_pcode"].isin(codes)
-        else:
+        if kind in ("adm1", "adm2", "adm3"):
+            # The boundary layer's own polygon of the unit.
             level = int(kind[-1])
-            mask = adm3[f"adm{level}_pcode"] == self.entries.at[entry, "pcode"]
-        geoms = adm3.geometry[mask].to_numpy()
-        shape = shapely.union_all(geoms) if len(geoms) else None
+            layer = self._layer_shapes(level)
+            shape = layer.get(self._pcode[entry])
+        else:
+            adm3 = self._admin3_layer()
+            if kind == "country":
+                geoms = self._layer_shapes(1).values()
+            else:
+                geoms = adm3.geometry[adm3["adm3_pcode"].isin(self._members[entry].split())]
+            geoms = list(geoms)
+            shape = shapely.union_all(geoms) if geoms else None
         self._area_cache[entry] = shape
         return shape
 
@@ -350,7 +377,9 @@ class Gazetteer:
     def _resolve_text(self, text: str, hints: tuple, *, depth: int) -> Resolution:
         # 1. the text as a whole (a name may contain commas or directions: "Eastern Ghouta")
         whole = self._match_name(text, hints, context=())
-        if whole.status != "unresolved" or depth > 2:
+        if whole.status == "resolved" or depth > 2:
+            return whole
+        if whole.status == "ambiguous" and whole.score >= 95:
             return whole
         # 2. "Western Ghariyeh" = "Ghariyah al Gharbiyah"
         for variant in modifier_variants(text):
@@ -392,10 +421,26 @@ class Gazetteer:
     def _resolve_parts(self, text: str, parts: list[str], hints: tuple, depth: int) -> Resolution:
         """The first part is the place; the others are context ("X village, Manbij")."""
         resolved = [self._resolve_text(p, hints, depth=depth + 1) for p in parts]
-        context = tuple((r.latitude, r.longitude) for r in resolved[1:] if r.status == "resolved")
+        later = [r for r in resolved[1:] if r.status == "resolved"]
+        # Admin units named later ("X, al-Bab district, Aleppo governorate") act as hints;
+        # places named later are context points.
+        codes1, codes2 = hints
+        for r in later:
+            if r.precision == "adm1" and not codes1:
+                codes1 = frozenset({r.adm_pcodes[0]})
+            elif r.precision in ("adm2", "adm3") and not codes2:
+                codes2 = frozenset({r.adm_pcodes[1]})
+        # Only sure matches steer the others (a fuzzy guess must not move an exact name).
+        context = tuple(
+            (r.latitude, r.longitude)
+            for r in later
+            if r.precision in ("point", "near") and r.score >= 95
+        )
         head = resolved[0]
-        if context:
-            head = self._match_name(parts[0], hints, context=context)
+        if context or (codes1, codes2) != hints:
+            head = self._resolve_text(parts[0], (codes1, codes2), depth=depth + 1)
+            if context and head.status != "unresolved":
+                head = self._match_name(parts[0], (codes1, codes2), context=context)
         if head.status == "resolved":
             return replace(head, query=text)
         # The named place is unknown, but the text places it near a known one.
@@ -497,28 +542,34 @@ class Gazetteer:
         self, text: str, hints: tuple, *, context: tuple, fuzzy: bool = True
     ) -> Resolution:
         key = name_key(text)
-        if not key:
+        if not any(ch.isalpha() for ch in key):
             return Resolution(query=text, status="unresolved", reason="no letters in location name")
-        variants = [(key, None)]
         stripped, kind = split_descriptors(key)
+        # An admin descriptor ("X district", "منطقة X") asks for the unit, whole or not.
+        whole_kind = kind if kind in ("adm1", "adm2", "adm3") else None
+        variants = [(key, whole_kind)]
         if stripped and stripped != key:
             variants.append((stripped, kind))
         elif kind:
             variants[0] = (key, kind)
         best_failure: Resolution | None = None
         stages = [self._stage_exact, self._stage_fold] + ([self._stage_fuzzy] if fuzzy else [])
-        for stage in stages:
-            for variant, wanted in variants:
-                match = stage(variant)
-                if match is None or not len(match.entries):
-                    continue
-                result = self._decide(text, match, wanted, hints, context)
-                if result.status != "unresolved":
-                    if wanted == "site" and variant != key and result.precision == "point":
-                        # "Sidnaya Military Prison" -> Sidnaya: near the town, not at it.
-                        result = replace(result, precision="near", method="relative")
-                    return result
-                best_failure = best_failure or result
+        # An admin descriptor first asks for that level in every stage ("Albu Kamal
+        # district" is the district, found by the fold, before the same-name subdistrict).
+        passes = (True, False) if kind in ("adm1", "adm2", "adm3") else (False,)
+        for strict in passes:
+            for stage in stages:
+                for variant, wanted in variants:
+                    match = stage(variant)
+                    if match is None or not len(match.entries):
+                        continue
+                    result = self._decide(text, match, wanted, hints, context, strict=strict)
+                    if result.status != "unresolved":
+                        if wanted == "site" and variant != key and result.precision == "point":
+                            # "Sidnaya Military Prison" -> Sidnaya: near the town, not at it.
+                            result = replace(result, precision="near", method="relative")
+                        return result
+                    best_failure = best_failure or result
         return best_failure or Resolution(
             query=text, status="unresolved", reason="no gazetteer name matches"
         )
@@ -528,33 +579,16 @@ class Gazetteer:
         if hit is None:
             return None
         entries, primary, curated = hit
-        method = np.where(primary, "exact", "alias")
-        # An entry matched both ways counts as exact.
-        frame = pd.DataFrame({"e": entries, "m": method, "c": curated}).sort_values(
-            "m", ascending=False
-        )
-        frame = frame.drop_duplicates("e")
-        return _Match(
-            frame["e"].to_numpy(),
-            np.full(len(frame), 100.0),
-            "exact",
-            matched=list(frame["m"]),
-            curated=frame["c"].to_numpy(),
-        )
+        methods = np.where(primary, "exact", "alias").astype(object)
+        return _Match(entries, np.full(len(entries), 100.0), "exact", list(methods), curated)
 
     def _stage_fold(self, key: str) -> _Match | None:
-        fold = fold_key(key)
-        hit = self._by_fold.get(fold)
+        hit = self._by_fold.get(fold_key(key))
         if hit is None:
             return None
         entries, _, curated = hit
-        unique, idx = np.unique(entries, return_index=True)
         return _Match(
-            unique,
-            np.full(len(unique), 95.0),
-            "fuzzy",
-            matched=["fuzzy"] * len(unique),
-            curated=curated[idx],
+            entries, np.full(len(entries), 95.0), "fuzzy", ["fuzzy"] * len(entries), curated
         )
 
     def _stage_fuzzy(self, key: str) -> _Match | None:
@@ -564,21 +598,16 @@ class Gazetteer:
         scored = self._fuzzy_candidates(fold)
         if not scored:
             return None
-        entries, scores, curated = [], [], []
+        best: dict[int, tuple[float, bool]] = {}
         for cand, score in scored:
             ents, _, cur = self._by_fold[cand]
-            entries.extend(ents)
-            scores.extend([score] * len(ents))
-            curated.extend(cur)
-        frame = pd.DataFrame({"e": entries, "s": scores, "c": curated})
-        frame = frame.sort_values("s", ascending=False).drop_duplicates("e")
-        return _Match(
-            frame["e"].to_numpy(),
-            frame["s"].to_numpy(dtype=float),
-            "fuzzy",
-            matched=["fuzzy"] * len(frame),
-            curated=frame["c"].to_numpy(),
-        )
+            for e, c in zip(ents.tolist(), cur.tolist(), strict=True):
+                if e not in best or best[e][0] < score:
+                    best[e] = (score, c)
+        entries = np.fromiter(best, dtype=np.int64, count=len(best))
+        scores = np.array([v[0] for v in best.values()], dtype=float)
+        curated = np.array([v[1] for v in best.values()], dtype=bool)
+        return _Match(entries, scores, "fuzzy", ["fuzzy"] * len(entries), curated)
 
     def _fuzzy_candidates(self, fold: str) -> list[tuple[str, float]]:
         cached = self._fuzzy_cache.get(fold)
@@ -587,7 +616,7 @@ class Gazetteer:
         found: dict[str, float] = {}
         cutoff = _fuzzy_cutoff(fold)
         if cutoff <= 100:
-            vocab = self._vocab_by_initial.get(fold[:1], [])
+            vocab = self._vocab_block(fold[:1], len(fold))
             for cand, score, _ in process.extract(
                 fold, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=25
             ):
@@ -601,11 +630,16 @@ class Gazetteer:
         edit (vowel-only differences are what transliterations vary in)."""
         self._add_skeleton_matches(fold, found)
         skeleton = skeleton_key(fold)
-        kept = {
-            cand: score
-            for cand, score in found.items()
-            if Levenshtein.distance(skeleton, skeleton_key(cand), score_cutoff=2) <= 1
-        }
+        kept: dict[str, float] = {}
+        for cand, score in found.items():
+            other = skeleton_key(cand)
+            if Levenshtein.distance(skeleton, other, score_cutoff=2) > 1:
+                continue
+            if Indel.distance(skeleton, other, score_cutoff=3) == 2:
+                # One consonant replaced by another ("Naasan" / "Numan") is how two
+                # different places differ; only hints or context may accept it.
+                score = min(score, SUBSTITUTION_SCORE)
+            kept[cand] = score
         return sorted(kept.items(), key=lambda kv: -kv[1])[:25]
 
     def _add_skeleton_matches(self, fold: str, found: dict[str, float]) -> None:
@@ -617,6 +651,19 @@ class Gazetteer:
                 score = fuzz.ratio(fold, cand)
                 if score >= SKELETON_CUTOFF:
                     found[cand] = score
+
+    def _vocab_block(self, initial: str, length: int) -> list[str]:
+        """Folds starting with ``initial`` whose length allows a ratio >= FUZZY_CUTOFF
+        with a ``length``-letter query (ratio <= 2 * min / (a + b))."""
+        cache = self.__dict__.setdefault("_vocab_blocks", {})
+        key = (initial, length)
+        if key not in cache:
+            low = length * FUZZY_CUTOFF / (200 - FUZZY_CUTOFF)
+            high = length * (200 - FUZZY_CUTOFF) / FUZZY_CUTOFF
+            cache[key] = [
+                f for f in self._vocab_by_initial.get(initial, []) if low <= len(f) <= high
+            ]
+        return cache[key]
 
     def _prefetch_fuzzy(self, names: Iterable[str]) -> None:
         """Fill the fuzzy cache for the names that no exact/alias/fold key matches,
@@ -632,11 +679,11 @@ class Gazetteer:
                     wanted.add(fold)
         if not wanted:
             return
-        by_initial: dict[str, list[str]] = {}
+        by_block: dict[tuple[str, int], list[str]] = {}
         for fold in wanted:
-            by_initial.setdefault(fold[:1], []).append(fold)
-        for initial, queries in by_initial.items():
-            vocab = self._vocab_by_initial.get(initial, [])
+            by_block.setdefault((fold[:1], len(fold)), []).append(fold)
+        for (initial, length), queries in by_block.items():
+            vocab = self._vocab_block(initial, length)
             results: dict[str, dict[str, float]] = {q: {} for q in queries}
             if vocab:
                 for start in range(0, len(queries), 2000):
@@ -660,9 +707,20 @@ class Gazetteer:
     # -- internals: deciding -------------------------------------------------------------
 
     def _decide(
-        self, text: str, match: _Match, wanted: str | None, hints: tuple, context: tuple
+        self,
+        text: str,
+        match: _Match,
+        wanted: str | None,
+        hints: tuple,
+        context: tuple,
+        *,
+        strict: bool = False,
     ) -> Resolution:
         entries, scores = match.entries, match.scores
+        if len(entries) == 1 and not context:
+            fast = self._decide_single(text, match, wanted, hints)
+            if fast is not None:
+                return fast
         methods = np.asarray(match.matched, dtype=object)
         curated = match.curated if match.curated is not None else np.zeros(len(entries), bool)
         keep = np.ones(len(entries), dtype=bool)
@@ -670,10 +728,15 @@ class Gazetteer:
         if curated.any():
             keep &= curated
         kinds = self._kind[entries]
-        named_area = keep & np.isin(kinds, ("region", "country")) & ((methods == "exact") | curated)
+        named_area = (
+            keep & ((kinds == "region") | (kinds == "country")) & ((methods == "exact") | curated)
+        )
         if wanted in ("adm1", "adm2", "adm3"):
             exact_kind = keep & (kinds == wanted)
-            keep = exact_kind if exact_kind.any() else keep & np.isin(kinds, _AREA_KINDS)
+            if strict or exact_kind.any():
+                keep = exact_kind
+            else:
+                keep &= np.isin(kinds, _AREA_KINDS)
         elif named_area.any():
             keep &= named_area
         elif (keep & (kinds == "place")).any():
@@ -704,12 +767,14 @@ class Gazetteer:
             agreement = agreement[mask]
         if context:
             lat, lon = self._lat[entries], self._lon[entries]
-            near = np.zeros(len(entries), dtype=bool)
-            for c_lat, c_lon in context:
-                near |= _haversine_km(lat, lon, c_lat, c_lon) <= CONTEXT_KM
+            distance = np.min(
+                [_haversine_km(lat, lon, c_lat, c_lon) for c_lat, c_lon in context], axis=0
+            )
+            # Near the other places, and clearly the nearest of the candidates.
+            near = (distance <= CONTEXT_KM) & (distance <= max(10.0, 1.5 * distance.min()))
             if near.any():
                 entries, scores, methods = entries[near], scores[near], methods[near]
-            elif (scores < 100).all():
+            elif (scores < 100).all() or distance.min() > 3 * CONTEXT_KM:
                 return Resolution(
                     query=text,
                     status="unresolved",
@@ -722,6 +787,9 @@ class Gazetteer:
         candidates = tuple(
             self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
         )
+        supported = bool(context) or (any(hints) and agreement.max() > 0)
+        # A fuzzy match too weak to stand alone (not backed by hints or context).
+        weak = scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED)
         top = clusters[0]
         n_places = len(clusters)
         if n_places > 1:
@@ -736,7 +804,7 @@ class Gazetteer:
                 common = self._common_unit(
                     heads[scores[[c[0] for c in clusters]] >= scores[top[0]] - SCORE_MARGIN]
                 )
-                if common is not None:
+                if common is not None and not weak:
                     return self._resolution(
                         text,
                         common,
@@ -761,20 +829,19 @@ class Gazetteer:
                         )
                     ),
                 )
-        best = int(entries[top[0]])
-        score = float(scores[top[0]])
-        method = str(methods[top[0]])
-        supported = bool(context) or (any(hints) and agreement.max() > 0)
-        if score < FUZZY_ACCEPT and not (supported and score >= FUZZY_ACCEPT_SUPPORTED):
+        if weak:
             return Resolution(
                 query=text,
                 status="unresolved",
                 n_candidates=n_places,
                 candidates=candidates,
-                score=score,
-                reason=f"only similar names (best score {score:.0f}); not accepted without "
-                "admin hints that agree",
+                score=float(scores[0]),
+                reason=f"only a similar name (score {scores[0]:.0f}); not accepted without "
+                "admin hints or nearby places that agree",
             )
+        best = int(entries[top[0]])
+        score = float(scores[top[0]])
+        method = str(methods[top[0]])
         if self._kind[best] in ("adm2", "adm3") and wanted not in ("adm1", "adm2", "adm3"):
             # "Tal Tamer" names a subdistrict and the town it is named after: the town.
             seat = self._seat_town(best, text)
@@ -790,11 +857,31 @@ class Gazetteer:
                 )
         return self._resolution(text, best, score, method, n_places, candidates, "")
 
+    def _decide_single(
+        self, text: str, match: _Match, wanted: str | None, hints: tuple
+    ) -> Resolution | None:
+        """The common case, without array work: one place, its name matched well, and the
+        hints (if any) containing it. None when the general path must decide."""
+        entry = int(match.entries[0])
+        score = float(match.scores[0])
+        if self._kind[entry] != "place" or wanted in ("adm1", "adm2", "adm3"):
+            return None
+        if score < FUZZY_ACCEPT:
+            return None
+        codes1, codes2 = hints
+        if (codes1 and self._adm1[entry] not in codes1) or (
+            codes2 and self._adm2[entry] not in codes2
+        ):
+            return None
+        return self._resolution(
+            text, entry, score, str(match.matched[0]), 1, (self._candidate(entry, score),), ""
+        )
+
     def _seat_town(self, unit: int, text: str) -> tuple[int, float] | None:
         """The place inside admin unit ``unit`` whose name matches ``text`` or the unit's
         own name best (ratio >= 80 on fold keys), with its score."""
         level = int(self._kind[unit][-1])
-        pcode = self.entries.at[unit, "pcode"]
+        pcode = self._pcode[unit]
         places = self._places_in_unit(level).get(pcode)
         if places is None or not len(places):
             return None
@@ -823,7 +910,25 @@ class Gazetteer:
         return None
 
     def _clusters(self, entries: np.ndarray) -> list[list[int]]:
-        """Group positions of ``entries`` (already ranked) that are one place."""
+        """Group positions of ``entries`` (already ranked) that are one place: each joins
+        the first (best-ranked) cluster head within SAME_PLACE_KM."""
+        if len(entries) == 1:
+            return [[0]]
+        if (self._kind[entries] == "place").all():
+            lat, lon = self._lat[entries], self._lon[entries]
+            near = (
+                _haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+                <= SAME_PLACE_KM
+            )
+            owner = np.full(len(entries), -1)
+            groups: list[list[int]] = []
+            for pos in range(len(entries)):
+                if owner[pos] >= 0:
+                    continue
+                members = np.flatnonzero(near[pos] & (owner < 0))
+                owner[members] = len(groups)
+                groups.append(members.tolist())
+            return groups
         clusters: list[list[int]] = []
         heads: list[int] = []
         for pos, entry in enumerate(entries):
@@ -840,12 +945,9 @@ class Gazetteer:
         kind_a, kind_b = self._kind[a], self._kind[b]
         if kind_a in _AREA_KINDS or kind_b in _AREA_KINDS:
             if kind_a == kind_b:
-                return (
-                    self.entries.at[a, "pcode"] == self.entries.at[b, "pcode"]
-                    and self.entries.at[a, "members"] == self.entries.at[b, "members"]
-                )
+                return self._pcode[a] == self._pcode[b] and self._members[a] == self._members[b]
             # A unit and a unit inside it (the district and its central subdistrict).
-            units = {(kind_a, self.entries.at[a, "pcode"]), (kind_b, self.entries.at[b, "pcode"])}
+            units = {(kind_a, self._pcode[a]), (kind_b, self._pcode[b])}
             codes_a = {self._adm1[a], self._adm2[a], self._adm3_codes[a]}
             codes_b = {self._adm1[b], self._adm2[b], self._adm3_codes[b]}
             return any(code and (code in codes_a and code in codes_b) for _, code in units)
@@ -863,9 +965,8 @@ class Gazetteer:
         candidates: tuple[Candidate, ...],
         reason: str,
     ) -> Resolution:
-        row = self.entries.iloc[entry]
-        kind = row["kind"]
-        lat, lon = float(row["latitude"]), float(row["longitude"])
+        kind = self._kind[entry]
+        lat, lon = float(self._lat[entry]), float(self._lon[entry])
         if kind in _AREA_KINDS:
             geometry = self.area_geometry(entry) or Point(lon, lat)
             precision = {"region": "region", "country": "country"}.get(kind, kind)
@@ -881,28 +982,32 @@ class Gazetteer:
             geometry=geometry,
             precision=precision,
             method=method,
-            matched_name=str(row["name"]),
-            source=str(row["source"]),
-            source_id=str(row["source_id"]),
+            matched_name=str(self._name[entry]),
+            source=str(self._source[entry]),
+            source_id=str(self._source_id[entry]),
             score=score,
             n_candidates=n_candidates,
             candidates=candidates,
             reason=reason,
-            adm_pcodes=(str(row["adm1_pcode"]), str(row["adm2_pcode"]), str(row["adm3_pcode"])),
+            adm_pcodes=(
+                str(self._adm1[entry]),
+                str(self._adm2[entry]),
+                str(self._adm3_codes[entry]),
+            ),
         )
 
     def _candidate(self, entry: int, score: float) -> Candidate:
-        row = self.entries.iloc[int(entry)]
+        entry = int(entry)
         return Candidate(
-            name=str(row["name"]),
-            latitude=float(row["latitude"]),
-            longitude=float(row["longitude"]),
-            kind=str(row["kind"]),
-            source=str(row["source"]),
-            source_id=str(row["source_id"]),
-            adm1_pcode=str(row["adm1_pcode"]),
+            name=str(self._name[entry]),
+            latitude=float(self._lat[entry]),
+            longitude=float(self._lon[entry]),
+            kind=str(self._kind[entry]),
+            source=str(self._source[entry]),
+            source_id=str(self._source_id[entry]),
+            adm1_pcode=str(self._adm1[entry]),
             score=float(score),
-            importance=float(row["importance"]),
+            importance=float(self._importance[entry]),
         )
 
     # -- internals: admin hints ------------------------------------------------------------
@@ -920,14 +1025,15 @@ class Gazetteer:
         key = name_key(text)
         stripped = split_descriptors(key)[0] or key
         found: frozenset[str] = frozenset()
-        for variant in dict.fromkeys((key, stripped)):
+        # The descriptor-free name first: "Atarib district" is "Atarib".
+        for variant in dict.fromkeys((stripped, key)):
             for stage in (self._stage_exact, self._stage_fold, self._stage_fuzzy):
                 match = stage(variant)
                 if match is None:
                     continue
                 kinds = self._kind[match.entries]
                 ents = match.entries[kinds == kind]
-                codes = self.entries["pcode"].to_numpy()[ents]
+                codes = self._pcode[ents]
                 if not len(ents) and kind == "adm2":
                     # Sources often give a subdistrict as the district: use its parent.
                     ents = match.entries[kinds == "adm3"]
@@ -955,16 +1061,16 @@ class Gazetteer:
             if not codes:
                 continue
             column = self._adm1 if level == 1 else self._adm2
-            inside = np.isin(column[entries], list(codes))
+            inside = np.array([c in codes for c in column[entries]], dtype=bool)
             strength += weight * inside
-            loose = ~inside & ~np.isin(self._kind[entries], ("region", "country"))
-            if loose.any():
-                shape = shapely.union_all([self._unit_shape(level, c) for c in codes])
+            kinds = self._kind[entries]
+            loose = ~inside & (kinds != "region") & (kinds != "country")
+            # Border tolerance only when no candidate lies inside the hinted units.
+            if loose.any() and not inside.any():
+                shape = self._hint_shape(level, codes)
                 points = shapely.points(self._lon[entries[loose]], self._lat[entries[loose]])
                 # Degrees to km at these latitudes; a tolerance, not a measurement.
-                near = shapely.distance(shape, points) * 111.0 <= HINT_TOLERANCE_KM
-                inside = inside.copy()
-                inside[loose] = near
+                inside[loose] = shapely.dwithin(shape, points, HINT_TOLERANCE_KM / 111.0)
             agrees &= inside
         return agrees, strength
 
@@ -977,6 +1083,15 @@ class Gazetteer:
         row = adm3.iloc[int(hits[0])]
         return (str(row["adm1_pcode"]), str(row["adm2_pcode"]), str(row["adm3_pcode"]))
 
+    def _hint_shape(self, level: int, codes: frozenset[str]) -> BaseGeometry:
+        cache = self.__dict__.setdefault("_hint_shapes", {})
+        key = (level, codes)
+        if key not in cache:
+            shape = shapely.union_all([self._unit_shape(level, c) for c in codes])
+            shapely.prepare(shape)
+            cache[key] = shape
+        return cache[key]
+
     def _unit_shape(self, level: int, pcode: str) -> BaseGeometry:
         entry = self._unit_entry.get((level, pcode))
         shape = self.area_geometry(entry) if entry is not None else None
@@ -986,7 +1101,7 @@ class Gazetteer:
     def _unit_entry(self) -> dict[tuple[int, str], int]:
         """(level, P-code) -> entry index of the admin unit."""
         out = {}
-        for i, (kind, pcode) in enumerate(zip(self._kind, self.entries["pcode"], strict=True)):
+        for i, (kind, pcode) in enumerate(zip(self._kind, self._pcode, strict=True)):
             if kind in ("adm1", "adm2", "adm3") and pcode:
                 out.setdefault((int(kind[-1]), pcode), i)
         return out
@@ -1002,10 +1117,27 @@ class Gazetteer:
 
     def _entry_folds(self) -> dict[int, list[str]]:
         if "_folds_by_entry" not in self.__dict__:
-            self.__dict__["_folds_by_entry"] = (
-                self.names.groupby("entry")["fold"].agg(lambda s: list(dict.fromkeys(s))).to_dict()
-            )
+            pairs = self.names[["entry", "fold"]].drop_duplicates()
+            by_entry: dict[int, list[str]] = {}
+            for entry, fold in zip(pairs["entry"].tolist(), pairs["fold"].tolist(), strict=True):
+                by_entry.setdefault(entry, []).append(fold)
+            self.__dict__["_folds_by_entry"] = by_entry
         return self.__dict__["_folds_by_entry"]
+
+    def _layer_shapes(self, level: int) -> dict[str, BaseGeometry]:
+        """P-code -> polygon of the admin layer at ``level``."""
+        cache = self.__dict__.setdefault("_shapes_by_level", {})
+        if level not in cache:
+            if level == 3:
+                layer = self._admin3_layer()
+            else:
+                from geo.boundaries import load_admin_layers
+
+                layer = load_admin_layers(self.data_dir)[level]
+            cache[level] = dict(
+                zip(layer[f"adm{level}_pcode"], layer.geometry.to_numpy(), strict=True)
+            )
+        return cache[level]
 
     def _admin3_layer(self):
         if self._adm3 is None:
@@ -1018,6 +1150,25 @@ class Gazetteer:
     def kinds(self) -> dict[str, int]:
         """Entry counts by kind."""
         return self.entries["kind"].value_counts().to_dict()
+
+
+def _group_names(names: pd.DataFrame, column: str) -> dict[str, tuple]:
+    """key -> (unique entries, primary flags, curated flags); an entry named both ways
+    counts as primary."""
+    frame = names[[column, "entry", "primary", "curated"]].sort_values(
+        [column, "entry", "primary"], ascending=[True, True, False], kind="stable"
+    )
+    frame = frame.drop_duplicates([column, "entry"])
+    keys = frame[column].to_numpy()
+    entries = frame["entry"].to_numpy(dtype=np.int64)
+    primary = frame["primary"].to_numpy(dtype=bool)
+    curated = frame["curated"].to_numpy(dtype=bool)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {
+        keys[a]: (entries[a:b], primary[a:b], curated[a:b])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def _fuzzy_cutoff(fold: str) -> float:

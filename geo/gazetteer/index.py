@@ -30,7 +30,7 @@ from geo.report import DataDirError
 log = logging.getLogger(__name__)
 
 # Bump when the index layout or the normalisation changes: old caches are then ignored.
-INDEX_VERSION = "6"
+INDEX_VERSION = "9"
 
 # Importance tiers by GeoNames feature code; a place's importance adds a population term.
 _TIERS = {
@@ -157,7 +157,8 @@ def _concat(tables: list[sources.SourceTable]) -> tuple[pd.DataFrame, pd.DataFra
         offset += len(table.entries)
     entries = pd.concat(entry_frames, ignore_index=True)
     names = pd.concat(name_frames, ignore_index=True)
-    names["curated"] = False
+    # The project's own names (regions) override the sources, like its aliases.
+    names["curated"] = (entries["source"].to_numpy()[names["entry"].to_numpy()]) == "project"
     return entries, names
 
 
@@ -320,6 +321,9 @@ def _key_names(names: pd.DataFrame) -> pd.DataFrame:
     keyed = keyed[keyed["key"] != ""]
     keyed = keyed.sort_values(["primary", "curated"], ascending=False, kind="stable")
     keyed = keyed.drop_duplicates(["entry", "key"]).sort_values("entry", kind="stable")
+    keyed["entry"] = keyed["entry"].astype(np.int64)
+    keyed["primary"] = keyed["primary"].astype(bool)
+    keyed["curated"] = keyed["curated"].astype(bool)
     keyed["fold"] = [fold_key(k) for k in keyed["key"]]
     keyed["skeleton"] = [skeleton_key(f) for f in keyed["fold"]]
     return keyed.reset_index(drop=True)

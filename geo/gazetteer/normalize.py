@@ -106,7 +106,7 @@ _LATIN_SPECIAL = str.maketrans(
 
 # Descriptor words: (words, feature kind they point at). Matched at the end or start of
 # the name key. Kinds: "place", "adm1", "adm2", "adm3", "site".
-_DESCRIPTORS: tuple[tuple[str, str], ...] = (
+_DESCRIPTORS: tuple[tuple[str, str | None], ...] = (
     ("sub district", "adm3"),
     ("subdistrict", "adm3"),
     ("nahiya", "adm3"),
@@ -141,6 +141,9 @@ _DESCRIPTORS: tuple[tuple[str, str], ...] = (
     ("camp", "site"),
     ("refugee camp", "site"),
     ("idp camp", "site"),
+    ("the", None),
+    ("region", None),
+    ("area", "site"),
     ("suburb", "place"),
     ("suburbs", "place"),
     ("city centre of", "place"),
@@ -264,6 +267,10 @@ def _fold_latin_word(word: str) -> str:
     for old, new in _DIGRAPHS:
         if old != "x":
             w = w.replace(old, new)
+    # "Suwayda" = "Sweida", "Tuways" = "Tweis": u+w before a vowel is one w.
+    w = re.sub("uw(?=[aeiouy])", "w", w)
+    # "Zawr" = "Zor": a w closing a diphthong (before a consonant or the end) is a vowel.
+    w = re.sub("(?<=[aeiou])w(?![aeiouy])", "", w)
     # y at the start of a word is a consonant; elsewhere a vowel glide (ay = ei = i).
     head, tail = w[:1], re.sub("[aeiouy]+", "a", w[1:])
     w = ("a" if head in "aeiou" else head) + tail
@@ -282,6 +289,13 @@ def skeleton_key(fold: str) -> str:
     return re.sub(r"(.)\1+", r"\1", fold.replace("a", ""))
 
 
+_DESCRIPTOR_KIND = dict(_DESCRIPTORS)
+_DESCRIPTOR_WORDS = "|".join(re.escape(words) for words, _ in _DESCRIPTOR_TABLE)
+_TRAILING = re.compile(rf"^(?P<rest>.+?) (?P<d>{_DESCRIPTOR_WORDS})$")
+_LEADING = re.compile(rf"^(?P<d>{_DESCRIPTOR_WORDS}) (?P<rest>.+)$")
+
+
+@lru_cache(maxsize=200_000)
 def split_descriptors(key: str) -> tuple[str, str | None]:
     """Split descriptor words off a :func:`name_key`.
 
@@ -289,20 +303,15 @@ def split_descriptors(key: str) -> tuple[str, str | None]:
     "adm1", "adm2", "adm3", "site") or None. A key made only of descriptors is kept.
     """
     kind: str | None = None
-    changed = True
-    while changed and key:
-        changed = False
-        for words, what in _DESCRIPTOR_TABLE:
-            if key.endswith(" " + words):
-                key, changed = key[: -len(words) - 1], True
-            elif key.startswith(words + " "):
-                key, changed = key[len(words) + 1 :], True
-            else:
-                continue
-            # The most specific descriptor wins ("X district, Y governorate" -> adm2).
-            if kind is None or kind in ("place", "site"):
-                kind = what
+    while key:
+        match = _TRAILING.match(key) or _LEADING.match(key)
+        if match is None:
             break
+        key = match["rest"]
+        what = _DESCRIPTOR_KIND[match["d"]]
+        # The most specific descriptor wins ("X district, Y governorate" -> adm2).
+        if what is not None and (kind is None or kind in ("place", "site")):
+            kind = what
     return key.strip(), kind
 
 

@@ -7,7 +7,11 @@ Public API: :func:`render_map`, :func:`save_map`; the folium elements
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer
+    from geo.maps.render import render_map, save_map
 
 __all__ = ["AdminLayer", "EventLayer", "EventTypeLayer", "render_map", "save_map"]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -93,6 +94,24 @@ ASSETS: dict[str, Asset] = {
             LEAFLET,
             "package/dist/images/layers-2x.png",
             "066daca850d8ffbef007af00b06eac0015728dee279c51f3cb6c716df7c42edf",
+        ),
+        Asset(
+            "leaflet/images/marker-icon.png",
+            LEAFLET,
+            "package/dist/images/marker-icon.png",
+            "574c3a5cca85f4114085b6841596d62f00d7c892c7b03f28cbfa301deb1dc437",
+        ),
+        Asset(
+            "leaflet/images/marker-icon-2x.png",
+            LEAFLET,
+            "package/dist/images/marker-icon-2x.png",
+            "00179c4c1ee830d3a108412ae0d294f55776cfeb085c60129a39aa6fc4ae2528",
+        ),
+        Asset(
+            "leaflet/images/marker-shadow.png",
+            LEAFLET,
+            "package/dist/images/marker-shadow.png",
+            "264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da",
         ),
     )
 }
@@ -203,6 +222,8 @@ class OfflineAssets(Element):
         for name, child in list(children.items()):
             if isinstance(child, JavascriptLink):
                 js = asset_bytes(child.url, cache=self.cache).decode("utf-8")
+                if ASSETS[child.url].member == "package/dist/leaflet.js":
+                    js += _default_icons(self.cache)
                 inline = RawHTML(f"<script>{_guard_script(js)}</script>")
             elif isinstance(child, CssLink):
                 inline = RawHTML(f"<style>{_inline_css(child.url, self.cache)}</style>")
@@ -211,6 +232,22 @@ class OfflineAssets(Element):
             inline._parent = figure.header
             children[name] = inline
         return ""
+
+
+def _png_uri(name: str, cache: str | os.PathLike | None) -> str:
+    png = asset_bytes(f"leaflet/images/{name}", cache=cache)
+    return f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}"
+
+
+def _default_icons(cache: str | os.PathLike | None) -> str:
+    # Leaflet's default marker (folium.Marker) points at images beside leaflet.css; offline,
+    # it gets them as data URIs so a marker a user adds shows without any request.
+    icons = {
+        "iconUrl": _png_uri("marker-icon.png", cache),
+        "iconRetinaUrl": _png_uri("marker-icon-2x.png", cache),
+        "shadowUrl": _png_uri("marker-shadow.png", cache),
+    }
+    return f"\nL.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions({json.dumps(icons)});\n"
 
 
 def _guard_script(js: str) -> str:

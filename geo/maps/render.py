@@ -37,7 +37,7 @@ def render_map(
     layers: AdminLayers | None = None,
     title: str | None = None,
     offline: bool = False,
-    time_range: tuple[str, str] | None = None,
+    time_range: tuple[str | None, str | None] | None = None,
     filters: dict | None = None,
     attribution: str | None = None,
     tiles: str | None = None,
@@ -69,7 +69,8 @@ def render_map(
         :mod:`geo.maps.assets`) so the file makes no network request. Default: CDN links,
         as folium does.
     time_range
-        Initial (start, end) ISO dates of the time control; default the whole span.
+        Initial (start, end) ISO dates of the time control; default the whole span. Either
+        may be None (open end).
     filters
         Initial filters: ``{"event_type": [names shown], "actor": "substring"}``.
     attribution
@@ -94,8 +95,14 @@ def render_map(
 
     Examples
     --------
-    >>> m = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    >>> result = geo.pipeline.run("data/events/dumayr_raid.csv", data_dir="../shared/data")
+    >>> m = render_map(result.events, layers=result.layers, offline=True)
     >>> save_map(m, "maps/dumayr.html")
+
+    See Also
+    --------
+    save_map : write the page atomically.
+    geo.maps.assets : the pinned offline assets (``python -m geo.maps.assets fetch``).
     """
     _check_options(events, renderer=renderer, metric=metric, filters=filters, layers=layers)
     if choropleth_level is not None and (layers is None or choropleth_level not in layers.levels):
@@ -121,7 +128,7 @@ def render_map(
     if title:
         m.get_root().title = html.escape(title)
     if tiles:
-        folium.TileLayer(tiles, name=str(tiles), overlay=False, control=True).add_to(m)
+        folium.TileLayer(tiles, name=html.escape(str(tiles)), overlay=False, control=True).add_to(m)
 
     credits = [c for c in (layers.attribution if layers else None, attribution) if c]
     spec = dict(payload.spec)
@@ -142,7 +149,8 @@ def render_map(
     engine = EventLayer(payload.b64, spec)
     m.add_child(engine)
     for code, name in enumerate(payload.spec["types"]):
-        m.add_child(EventTypeLayer(engine, code, name=name, show=True))
+        # Leaflet's layer control shows names as HTML: the type (source text) is escaped
+        m.add_child(EventTypeLayer(engine, code, name=html.escape(name), show=True))
     if layers is not None:
         for n in sorted(layers.levels):
             m.add_child(
@@ -173,6 +181,13 @@ def render_map(
 
 def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
     """Write the map as one HTML file, atomically (a reader never sees half a file).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`render_map` (or any folium map).
+    path
+        The HTML file; missing parent folders are created.
 
     Returns
     -------
@@ -212,6 +227,14 @@ def _check_options(
         raise InputError(f"`filters` has keys {unknown} but expected keys are in {FILTER_KEYS}")
     if events.crs is not None and not events.crs.equals("EPSG:4326"):
         raise InputError(f"`events` must be in EPSG:4326 (lon/lat), got {events.crs.to_string()}")
+    drawn = events.geometry[events.geometry.notna() & ~events.geometry.is_empty]
+    if len(drawn):
+        west, south, east, north = drawn.total_bounds
+        if west < -180 or east > 180 or south < -90 or north > 90:
+            raise InputError(
+                f"`events` coordinates span x {west:.6g}..{east:.6g}, y {south:.6g}..{north:.6g}, "
+                "outside lon/lat; are they projected? reproject with events.to_crs(4326)"
+            )
     missing = sorted({"date_start", "event_type"} - set(events.columns))
     if missing:
         raise InputError(f"`events` lacks the event-schema columns {missing}; see geo.schema")
@@ -225,7 +248,7 @@ def _iso_day(value: str, name: str) -> str:
 
 
 def _initial_state(
-    time_range: tuple[str, str] | None,
+    time_range: tuple[str | None, str | None] | None,
     filters: dict | None,
     metric: str,
     type_names: Sequence[str],
@@ -234,9 +257,12 @@ def _initial_state(
     if time_range is not None:
         if len(time_range) != 2:
             raise InputError(f"`time_range` must be (start, end), got {time_range!r}")
-        state["from"] = _iso_day(time_range[0], "start")
-        state["to"] = _iso_day(time_range[1], "end")
-        if state["from"] > state["to"]:
+        # None leaves that end open (the first or last day of the events)
+        if time_range[0] is not None:
+            state["from"] = _iso_day(time_range[0], "start")
+        if time_range[1] is not None:
+            state["to"] = _iso_day(time_range[1], "end")
+        if state.get("from", "") > state.get("to", "9999"):
             raise InputError(f"`time_range` starts after it ends: {time_range!r}")
     filters = filters or {}
     if "event_type" in filters:

@@ -102,6 +102,7 @@
       self._decode(buffer);
       self.decodeMs = performance.now() - started;
       self.ready = true;
+      self._actorList();
       self._syncTypeToggles();
       self._histogram();
       self.update();
@@ -346,6 +347,7 @@
   Engine.prototype.draw = function () {
     if (!this.ready || !this.canvasLayer || !this.canvasLayer.canvas) { return; }
     var started = performance.now();
+    this._drawId = (this._drawId || 0) + 1;  // invalidates the hover/click index
     var canvas = this.canvasLayer.canvas, ctx = canvas.getContext('2d');
     var w = canvas.width, h = canvas.height, p = this._projection();
     ctx.clearRect(0, 0, w, h);
@@ -515,11 +517,7 @@
         return;
       }
     }
-    var radius = this.rendererUsed === 'markers' ? 7 : 4, r2 = radius * radius, hits = [];
-    for (var k = 0; k < this.vcount; k++) {
-      var i = this.vlist[k], dx = this.mx[i] * p.scale - p.ox - cx, dy = this.my[i] * p.scale - p.oy - cy;
-      if (dx * dx + dy * dy <= r2) { hits.push(i); }
-    }
+    var hits = this.eventsAt(cx, cy), k, i;
     if (!hits.length) {
       for (k = 0; k < this.alist.length; k++) {
         i = this.alist[k];
@@ -529,6 +527,89 @@
     if (!hits.length) { return; }
     L.popup({ maxWidth: 380, maxHeight: 360, className: 'geo-popup-wrap' })
       .setLatLng(e.latlng).setContent(this.popup(hits)).openOn(this.map);
+  };
+
+  /* A grid over the screen positions of the drawn points, built on the first hover or
+   * click after a redraw: a query looks at a few cells instead of every event. */
+  Engine.prototype._screenIndex = function () {
+    if (this._index && this._index.drawId === this._drawId) { return this._index; }
+    var p = this._projection(), size = this.map.getSize(), cell = 16;
+    var cols = Math.ceil(size.x / cell) + 3, rows = Math.ceil(size.y / cell) + 3, cells = cols * rows;
+    var n = this.vcount, cellOf = new Int32Array(n), xs = new Float32Array(n), ys = new Float32Array(n);
+    var start = new Uint32Array(cells + 1), k, c;
+    for (k = 0; k < n; k++) {
+      var i = this.vlist[k], x = this.mx[i] * p.scale - p.ox, y = this.my[i] * p.scale - p.oy;
+      var cx = Math.floor(x / cell) + 1, cy = Math.floor(y / cell) + 1;
+      xs[k] = x; ys[k] = y;
+      cellOf[k] = cx < 0 || cy < 0 || cx >= cols || cy >= rows ? -1 : cy * cols + cx;
+      if (cellOf[k] >= 0) { start[cellOf[k] + 1]++; }
+    }
+    for (c = 0; c < cells; c++) { start[c + 1] += start[c]; }
+    var fill = start.slice(0, cells), items = new Uint32Array(start[cells]);
+    for (k = 0; k < n; k++) { if (cellOf[k] >= 0) { items[fill[cellOf[k]]++] = k; } }
+    this._index = { drawId: this._drawId, cell: cell, cols: cols, rows: rows, start: start, items: items, xs: xs, ys: ys };
+    return this._index;
+  };
+
+  /* Drawn point events under a screen position, nearest first. */
+  Engine.prototype.eventsAt = function (x, y) {
+    if (!this.ready) { return []; }
+    var index = this._screenIndex(), radius = this.rendererUsed === 'markers' ? 7 : 4;
+    var found = [], cell = index.cell;
+    var c0 = Math.floor((x - radius) / cell) + 1, c1 = Math.floor((x + radius) / cell) + 1;
+    var r0 = Math.floor((y - radius) / cell) + 1, r1 = Math.floor((y + radius) / cell) + 1;
+    for (var r = Math.max(0, r0); r <= Math.min(index.rows - 1, r1); r++) {
+      for (var c = Math.max(0, c0); c <= Math.min(index.cols - 1, c1); c++) {
+        var id = r * index.cols + c;
+        for (var j = index.start[id]; j < index.start[id + 1]; j++) {
+          var k = index.items[j], dx = index.xs[k] - x, dy = index.ys[k] - y, d2 = dx * dx + dy * dy;
+          if (d2 <= radius * radius) { found.push([d2, this.vlist[k]]); }
+        }
+      }
+    }
+    found.sort(function (a, b) { return a[0] - b[0]; });
+    return found.map(function (f) { return f[1]; });
+  };
+
+  Engine.prototype._clusterAt = function (x, y) {
+    if (!this.clusters) { return null; }
+    for (var c = 0; c < this.clusters.length; c++) {
+      var cl = this.clusters[c], dx = cl.x - x, dy = cl.y - y;
+      if (dx * dx + dy * dy <= cl.r * cl.r) { return cl; }
+    }
+    return null;
+  };
+
+  /* Hover: a pointer cursor and a one-line tooltip over events and clusters. */
+  Engine.prototype._onHover = function (e) {
+    var self = this;
+    this._hoverEvent = e;
+    if (this._hoverFrame) { return; }
+    this._hoverFrame = requestAnimationFrame(function () {
+      self._hoverFrame = null;
+      var ev = self._hoverEvent, x = ev.containerPoint.x, y = ev.containerPoint.y, text = null;
+      if (self.ready && !(ev.originalEvent && ev.originalEvent.buttons)) {
+        var cluster = self._clusterAt(x, y);
+        if (cluster) {
+          text = cluster.count + (cluster.count === 1 ? ' event' : ' events') + (cluster.count > 25 ? ' · click to zoom in' : ' · click to list');
+        } else if (!self.clusters) {
+          var hits = self.eventsAt(x, y);
+          if (hits.length) { text = self._summary(hits[0]) + (hits.length > 1 ? ' (+' + (hits.length - 1) + ' more)' : ''); }
+        }
+      }
+      self.container.style.cursor = text ? 'pointer' : '';
+      if (!text) { if (self._tip) { self.map.closeTooltip(self._tip); } return; }
+      if (!self._tip) { self._tip = L.tooltip({ direction: 'top', offset: [0, -8], className: 'geo-hover' }); }
+      self._tip.setLatLng(ev.latlng).setContent(el('span', null, text));
+      self.map.openTooltip(self._tip);
+    });
+  };
+
+  Engine.prototype._summary = function (i) {
+    var c = this.cols, d = this.dict, base = this.spec.baseDay;
+    var kind = d.kinds[c.kind[i]], place = d.places[c.place[i]];
+    var start = isoDay(base + c.d0[i]), end = isoDay(base + c.d0[i] + c.dur[i]);
+    return (kind[0] || '(no type)') + ' · ' + (start === end ? start : start + ' – ' + end) + (place[0] ? ' · ' + place[0] : '');
   };
 
   Engine.prototype.popup = function (indices) {
@@ -687,6 +768,11 @@
     var engine = this, map = this.map, opts = this.spec.options || {};
     this._canvasLayer();
     map.on('click', this._onClick, this);
+    map.on('mousemove', this._onHover, this);
+    map.on('mouseout movestart zoomstart', function () {
+      if (engine._tip) { map.closeTooltip(engine._tip); }
+      engine.container.style.cursor = '';
+    });
     (opts.attribution || []).forEach(function (text) {
       if (map.attributionControl) { map.attributionControl.addAttribution(escapeHtml(text)); }
     });
@@ -730,7 +816,8 @@
 
     var hist = el('canvas', 'geo-hist'); hist.width = 520; hist.height = 44;
     panel.appendChild(hist);
-    var sliders = el('div', 'geo-sliders');
+    var sliders = el('div', 'geo-sliders'), band = el('div', 'geo-band');
+    sliders.appendChild(band);
     var lo = el('input', 'geo-range geo-range-from'), hi = el('input', 'geo-range geo-range-to');
     [lo, hi].forEach(function (r) { r.type = 'range'; r.min = 0; r.max = last; r.step = 1; sliders.appendChild(r); });
     lo.setAttribute('aria-label', 'Start date'); hi.setAttribute('aria-label', 'End date');
@@ -743,7 +830,25 @@
     bottom.appendChild(actor); bottom.appendChild(metric);
     panel.appendChild(bottom);
 
-    this.inputs = { lo: lo, hi: hi, from: from, to: to, actor: actor, metric: metric, count: count, hist: hist, play: play, step: step };
+    this.inputs = { lo: lo, hi: hi, from: from, to: to, actor: actor, metric: metric, count: count, hist: hist, play: play, step: step, band: band };
+    hist.title = 'Drag to select dates';
+    // brushing: drag across the histogram to select a date range
+    var dayAt = function (ev) {
+      var rect = hist.getBoundingClientRect(), f = (ev.clientX - rect.left) / rect.width;
+      return Math.max(0, Math.min(last, Math.round(f * (last + 1) - 0.5)));
+    };
+    var anchor = null;
+    hist.addEventListener('pointerdown', function (ev) { anchor = dayAt(ev); hist.setPointerCapture(ev.pointerId); });
+    hist.addEventListener('pointermove', function (ev) {
+      if (anchor === null) { return; }
+      var d = dayAt(ev); engine.t0 = Math.min(anchor, d); engine.t1 = Math.max(anchor, d);
+      engine._syncInputs(); engine.scheduleUpdate();
+    });
+    hist.addEventListener('pointerup', function (ev) {
+      if (anchor === null) { return; }
+      var d = dayAt(ev); engine.t0 = Math.min(anchor, d); engine.t1 = Math.max(anchor, d); anchor = null;
+      engine._syncInputs(); engine.scheduleUpdate();
+    });
     this._syncInputs();
 
     lo.addEventListener('input', function () {
@@ -760,6 +865,18 @@
     fwd.addEventListener('click', function () { engine.step(1); });
     play.addEventListener('click', function () { engine.togglePlay(); });
     return panel;
+  };
+
+  /* Actor names offered while typing in the actor filter (the first 2,000 distinct). */
+  Engine.prototype._actorList = function () {
+    if (!this.inputs) { return; }
+    var list = el('datalist'), id = 'geo-actors-' + GeoEvents.instances.indexOf(this);
+    list.id = id;
+    this.dict.actors.slice(0, 2000).forEach(function (name) {
+      if (name) { var o = el('option'); o.value = name; list.appendChild(o); }
+    });
+    this.inputs.actor.parentNode.appendChild(list);
+    this.inputs.actor.setAttribute('list', id);
   };
 
   /* Move the window by one step (keeping its width); false when it hits an end. */
@@ -793,6 +910,9 @@
     i.from.value = isoDay(base + this.t0); i.to.value = isoDay(base + this.t1);
     if (i.actor.value !== this.actor) { i.actor.value = this.actor; }
     i.metric.value = this.metric;
+    var last = Math.max(1, this.spec.nDays - 1);
+    i.band.style.left = (100 * this.t0 / last) + '%';
+    i.band.style.width = (100 * (this.t1 - this.t0) / last) + '%';
   };
 
   Engine.prototype._updateLabels = function () {
