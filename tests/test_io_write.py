@@ -269,3 +269,18 @@ def test_gpkg_aggregates_with_unit_polygons_are_a_spatial_layer(data_dir, events
     assert dict(pyogrio.list_layers(path))["aggregates"] == "MultiPolygon"
     back = pyogrio.read_dataframe(path, layer="aggregates")
     assert back["events"].tolist() == [3, 2, 1] and back.crs.to_epsg() == 4326
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet", ".geojson", ".xlsx"])
+def test_truncated_binary_files_name_the_file(events, tmp_path, suffix):
+    path = tmp_path / f"events{suffix}"
+    if suffix == ".xlsx":
+        pd.DataFrame({"date": ["2023-10-19"], "location": ["Dumayr"]}).to_excel(path, index=False)
+    else:
+        write_events(events, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(InputError) as error:
+        read_events(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: cannot read") and "\n" not in message

@@ -125,11 +125,12 @@ def build_metadata(
 ) -> dict:
     """The sidecar: what the file holds, where it came from, whom to credit."""
     extra = dict(metadata or {})
-    datasets = events["dataset"].dropna().astype(str) if "dataset" in events else pd.Series([])
+    datasets = events["dataset"].dropna() if "dataset" in events else pd.Series([], dtype="str")
     attribution = [_ATTRIBUTION[d] for d in sorted(set(datasets)) if _ATTRIBUTION.get(d)]
     given = extra.pop("attribution", None)
     attribution += [given] if isinstance(given, str) else list(given or [])
-    sources = set(events["source_file"].dropna().astype(str)) if "source_file" in events else set()
+    sources = set(events["source_file"].dropna().unique()) if "source_file" in events else set()
+    sources = {str(source) for source in sources}
     sources |= set(extra.pop("sources", None) or [])
     geom = events.geometry
     areas = int((geom.notna() & ~geom.geom_type.isin(_POINT_TYPES)).sum())
@@ -187,19 +188,21 @@ def _geo_frame(events: pd.DataFrame, *, coordinates: bool = True) -> gpd.GeoData
             points = [g if g is not None else p for g, p in zip(given, points, strict=True)]
         frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(points, index=data.index), crs=4326)
     # latitude/longitude always describe the geometry (an area's representative point).
-    shapes = frame.geometry.to_numpy(object)
-    present = ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
-    if coordinates and present.any():
-        anchor = shapely.point_on_surface(shapes[present])
-        for name, values in (
-            ("latitude", shapely.get_y(anchor)),
-            ("longitude", shapely.get_x(anchor)),
-        ):
-            column = np.full(len(frame), np.nan)
+    if coordinates:
+        shapes = frame.geometry.to_numpy(object)
+        columns = {}
+        for name in ("latitude", "longitude"):
+            columns[name] = np.full(len(frame), np.nan)
             if name in frame:
-                column = pd.to_numeric(frame[name], errors="coerce").to_numpy(float, copy=True)
-            column[present] = np.where(np.isnan(column[present]), values, column[present])
-            frame[name] = column
+                values = pd.to_numeric(frame[name], errors="coerce")
+                columns[name] = values.to_numpy(float, copy=True)
+        unset = np.isnan(columns["latitude"]) | np.isnan(columns["longitude"])
+        need = unset & ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
+        if need.any():
+            anchor = shapely.point_on_surface(shapes[need])
+            columns["latitude"][need] = shapely.get_y(anchor)
+            columns["longitude"][need] = shapely.get_x(anchor)
+            frame["latitude"], frame["longitude"] = columns["latitude"], columns["longitude"]
     return frame.reset_index(drop=True)
 
 
