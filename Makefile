@@ -38,7 +38,12 @@ test: install system assets
 	$(BIN)/ruff check geo tests benchmarks
 	$(BIN)/python -m pytest -q
 
-bench: install assets
+# folium's own plugins, pinned, as the reference pages of the render benchmark.
+BENCH_NPM := leaflet@1.9.3 jquery@3.7.1 iso8601-js-period@0.2.1 leaflet-timedimension@1.1.1 moment@2.18.1
+
+bench: install system assets
+	[ -d .cache/bench-npm/node_modules/leaflet-timedimension ] || \
+	  npm install --silent --no-audit --no-fund --prefix .cache/bench-npm $(BENCH_NPM)
 	$(BIN)/python -m benchmarks
 
 clean:
