@@ -34,8 +34,11 @@ demo: install assets
 	$(BIN)/geo map data/events/dumayr_raid.csv --data-dir $(DATA) --offline \
 	  --title "Dumayr raid, 19 October 2023 (as reported)" -o maps/dumayr_raid.html
 
-test: install system assets
+lint: install
 	$(BIN)/ruff check geo tests benchmarks
+	$(BIN)/ruff format --check geo tests benchmarks
+
+test: install system assets lint
 	$(BIN)/python -m pytest -q
 
 # folium's own plugins, pinned, as the reference pages of the render benchmark.
