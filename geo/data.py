@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlparse
 import pooch
 import requests
 
+from geo._files import atomic_path
 from geo.boundaries import (
     ATTRIBUTIONS,
     BOUNDARY_SUFFIXES,
@@ -360,16 +361,14 @@ def _obtain(candidate: _Candidate, folder: Path, previous: dict) -> tuple[Path, 
         source = Path(candidate.url)
         if not source.is_file():
             raise FetchError(f"mirror file {source} is missing")
-        tmp = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(source, tmp)
-        actual = _sha256(tmp)
-        if candidate.sha256 and actual != candidate.sha256:
-            tmp.unlink()
-            raise FetchError(
-                f"{source}: sha256 {actual[:12]}... does not match the mirror's SHA256SUMS "
-                f"({candidate.sha256[:12]}...); file rejected"
-            )
-        tmp.replace(target)
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+            actual = _sha256(tmp)
+            if candidate.sha256 and actual != candidate.sha256:
+                raise FetchError(
+                    f"{source}: sha256 {actual[:12]}... does not match the mirror's SHA256SUMS "
+                    f"({candidate.sha256[:12]}...); file rejected"
+                )
     digest = _sha256(target)
     if recorded and not candidate.sha256 and digest != recorded:
         # Same URL, different bytes than last time: the source changed or the copy is bad.
@@ -391,12 +390,10 @@ def _read_manifest(dest: Path) -> dict:
 
 
 def _write_manifest(dest: Path, manifest: dict) -> None:
-    path = dest / MANIFEST_NAME
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True), encoding="utf-8"
-    )
-    tmp.replace(path)
+    with atomic_path(dest / MANIFEST_NAME) as tmp:
+        tmp.write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+        )
 
 
 def _fetch_geonames(
@@ -539,9 +536,8 @@ def fetch(
         if level not in layers.levels:
             continue
         out = boundaries / f"{iso3.lower()}_adm{level}_{source}.geojson"
-        tmp = out.with_suffix(".part")
-        layers[level].to_file(tmp, driver="GeoJSON")
-        tmp.replace(out)
+        with atomic_path(out) as tmp:
+            layers[level].to_file(tmp, driver="GeoJSON")
         entry = FetchedFile(
             str(out.relative_to(dest)),
             source,

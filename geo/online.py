@@ -17,6 +17,7 @@ from pathlib import Path
 
 from shapely.geometry import Point
 
+from geo._files import atomic_path
 from geo.gazetteer.core import Resolution
 from geo.report import GeoError
 from geo.settings import user_cache_dir
@@ -142,14 +143,13 @@ class OnlineGeocoder:
                 pass  # a damaged cache entry is asked again
         results = self._ask(query)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(
-                {"query": query, "time": time.time(), "results": results}, ensure_ascii=False
-            ),
-            encoding="utf-8",
-        )
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(
+                json.dumps(
+                    {"query": query, "time": time.time(), "results": results}, ensure_ascii=False
+                ),
+                encoding="utf-8",
+            )
         return results
 
     def _ask(self, query: str) -> list[dict]:

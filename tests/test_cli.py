@@ -94,6 +94,16 @@ def test_user_errors_are_one_line_without_traceback(demo_events, tmp_path, args,
     assert done.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(("command", "name"), [("map", "out.html"), ("export", "out.geojson")])
+def test_a_folder_as_output_is_a_one_line_error(command, name, demo_events, data_dir, tmp_path):
+    folder = tmp_path / name
+    folder.mkdir()
+    done = geo(command, demo_events, "--data-dir", data_dir, "-o", folder)
+    assert done.returncode == 2
+    assert done.stderr == f"geo: error: {folder}: is a folder; give the name of a file to write\n"
+    assert list(tmp_path.iterdir()) == [folder]  # no temporary file left behind
+
+
 def test_export_geopackage_with_aggregates_has_every_layer(demo_events, data_dir, tmp_path):
     out = tmp_path / "dumayr.gpkg"
     done = geo(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 import shapely
 
 from geo.io import UNRESOLVED_COLUMNS, metadata_path, read_events, unresolved_table, write_events
-from geo.report import InputError, Problem
+from geo.report import GeoError, InputError, Problem
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +180,28 @@ def test_failed_write_leaves_the_old_file(events, tmp_path):
         write_events(broken, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet", ".csv"])
+def test_outputs_get_the_permissions_of_any_new_file(events, unresolved, tmp_path, suffix):
+    # the temporary files are 0600; what is renamed into place follows the umask
+    previous = os.umask(0o027)
+    try:
+        path = write_events(events, tmp_path / f"events{suffix}", unresolved=unresolved)
+    finally:
+        os.umask(previous)
+    written = [p for p in tmp_path.iterdir()]
+    assert path in written and metadata_path(path) in written
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
+        p.name: 0o640 for p in written
+    }
+
+
+def test_a_folder_as_output_is_a_one_line_error(events, tmp_path):
+    (tmp_path / "events.geojson").mkdir()
+    with pytest.raises(GeoError, match="events.geojson: is a folder"):
+        write_events(events, tmp_path / "events.geojson")
+    assert [p.name for p in tmp_path.iterdir()] == ["events.geojson"]
 
 
 def test_round_trip_through_geo_formats(events, tmp_path):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import stat
 import zlib
 
 import geopandas as gpd
@@ -171,6 +173,22 @@ def test_save_map_writes_atomically(demo, tmp_path):
     path = save_map(render_map(demo), target)
     assert path == target and target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in target.parent.iterdir()] == ["demo.html"]
+
+
+def test_saved_map_gets_the_permissions_of_any_new_file(demo, tmp_path):
+    previous = os.umask(0o022)
+    try:
+        path = save_map(render_map(demo), tmp_path / "demo.html")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's 0600
+
+
+def test_saving_over_a_folder_is_a_one_line_error(demo, tmp_path):
+    (tmp_path / "demo.html").mkdir()
+    with pytest.raises(GeoError, match="demo.html: is a folder"):
+        save_map(render_map(demo), tmp_path / "demo.html")
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.html"]
 
 
 def test_many_events_share_dictionaries():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ import pyogrio
 import shapely
 
 import geo
+from geo._files import atomic_path
 from geo.io import acled, airwars, ucdp
 from geo.report import InputError, Problem
 
@@ -85,23 +85,23 @@ def write_events(
     elif fmt == "gpkg":
         _write_gpkg(frame, target, unresolved=unresolved, aggregates=aggregates)
     elif fmt == "parquet":
-        with _atomic(target) as tmp:
+        with atomic_path(target) as tmp:
             _plain_columns(frame, dates_as_text=False).to_parquet(
                 tmp, index=False, compression="zstd", write_covering_bbox=False
             )
     else:
-        with _atomic(target) as tmp:
+        with atomic_path(target) as tmp:
             _write_csv(frame, tmp)
     if fmt != "gpkg":
         for name, table in (("unresolved", unresolved), ("aggregates", aggregates)):
             if table is not None:
-                with _atomic(target.with_name(f"{target.stem}.{name}.csv")) as tmp:
+                with atomic_path(target.with_name(f"{target.stem}.{name}.csv")) as tmp:
                     _write_csv(pd.DataFrame(table), tmp)
     sidecar = build_metadata(
         frame, target, fmt=fmt, unresolved=unresolved, aggregates=aggregates, metadata=metadata
     )
-    with _atomic(metadata_path(target)) as tmp:
-        Path(tmp).write_text(
+    with atomic_path(metadata_path(target)) as tmp:
+        tmp.write_text(
             json.dumps(sidecar, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
             encoding="utf-8",
         )
@@ -250,7 +250,7 @@ def _text(value: object) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
-def _write_csv(frame: pd.DataFrame, path: str) -> None:
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8 CSV through Arrow (fast); dates as YYYY-MM-DD, geometry as WKT, quotes only
     where needed."""
     import pyarrow as pa
@@ -276,26 +276,8 @@ def _write_csv(frame: pd.DataFrame, path: str) -> None:
 # --- drivers -------------------------------------------------------------------------------
 
 
-@contextmanager
-def _atomic(target: Path) -> Iterator[str]:
-    """A temporary path beside ``target`` that replaces it only when writing succeeded."""
-    handle, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=f".part{target.suffix}", dir=target.parent
-    )
-    os.close(handle)
-    os.unlink(tmp)  # GDAL drivers refuse to write over an existing file
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        for leftover in (tmp, f"{tmp}-journal", f"{tmp}-wal", f"{tmp}-shm"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
-
-
 def _write_geojson(frame: gpd.GeoDataFrame, target: Path) -> None:
-    with _atomic(target) as tmp:
+    with atomic_path(target) as tmp:
         pyogrio.write_dataframe(
             _plain_columns(frame, dates_as_text=True),
             tmp,
@@ -315,7 +297,7 @@ def _write_gpkg(
 ) -> None:
     is_area = frame.geometry.notna() & ~frame.geometry.geom_type.isin(_POINT_TYPES)
     plain = _plain_columns(frame, dates_as_text=False)
-    with _atomic(target) as tmp, _gdal_config(OGR_CURRENT_DATE=_GPKG_DATE):
+    with atomic_path(target) as tmp, _gdal_config(OGR_CURRENT_DATE=_GPKG_DATE):
         pyogrio.write_dataframe(
             plain[~is_area.to_numpy()],
             tmp,

@@ -31,6 +31,7 @@ from pathlib import Path
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.template import Template
 
+from geo._files import atomic_path
 from geo.report import GeoError
 from geo.settings import user_cache_dir
 
@@ -291,9 +292,8 @@ def fetch_assets(
                     f"{str(source)!r} has sha256 {_sha256(source.read_bytes())}, "
                     f"expected {package.sha256}"
                 )
-            tmp = path.with_suffix(".part")
-            shutil.copyfile(source, tmp)
-            tmp.replace(path)
+            with atomic_path(path) as tmp:
+                shutil.copyfile(source, tmp)
         else:
             import pooch
 

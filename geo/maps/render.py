@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,11 +14,12 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo._files import atomic_path
 from geo.boundaries import AdminLayers
 from geo.maps._payload import admin_geojson, build_payload
 from geo.maps.assets import OfflineAssets
 from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer, SafeLayerControl
-from geo.report import InputError
+from geo.report import GeoError, InputError
 
 RENDERERS: tuple[str, ...] = ("auto", "markers", "clusters", "dots")
 METRICS: tuple[str, ...] = ("events", "fatalities")
@@ -195,16 +195,13 @@ def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
         The written file.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    page = m.get_root().render()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(page)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise GeoError(f"{target}: cannot create its folder ({error.strerror})") from None
+    page = m.get_root().render()
+    with atomic_path(target) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return target
 
 
