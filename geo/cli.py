@@ -126,7 +126,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         aggregates=aggregates,
         metadata={
             "inputs": [str(p) for p in args.inputs],
-            "attribution": result.layers.attribution,
+            "attribution": result.attribution,
         },
     )
     print(f"written: {path} ({len(result.events)} events)")

@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.boundaries import AdminLayers, load_admin_layers
+from geo.credits import credits_for
 from geo.geocode import geocode
 from geo.io import read_events, rejected_rows, unresolved_table
 from geo.join import join_admin
@@ -36,6 +37,11 @@ class PipelineResult:
     unresolved: pd.DataFrame
     report: RunReport
     layers: AdminLayers
+
+    @property
+    def attribution(self) -> list[str]:
+        """The credits the admin layers, datasets and gazetteer sources used require."""
+        return credits_for(self.events, layers=self.layers)
 
 
 def run(

@@ -9,6 +9,8 @@ import sys
 import pyogrio
 import pytest
 
+from geo.credits import GAZETTEER_CREDITS
+from geo.io import metadata_path
 from tests.conftest import REPO
 
 
@@ -40,6 +42,10 @@ def test_export_demo_events_to_geojson_read_back_by_gdal(demo_events, data_dir, 
     point = next(f for f in doc["features"] if f["properties"]["event_id"] == "dumayr-raid-1")
     lon, lat = point["geometry"]["coordinates"]
     assert 36 < lon < 37 and 33 < lat < 34
+    # the boundaries and the gazetteer source that placed Dumayr and Damascus are credited
+    credits = json.loads(metadata_path(out).read_text())["attribution"]
+    assert GAZETTEER_CREDITS["geonames"] in credits
+    assert any(c.startswith("Boundaries: ") for c in credits)
 
 
 def test_map_command_writes_html(demo_events, data_dir, tmp_path):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from geo.credits import GAZETTEER_CREDITS
+from geo.io import metadata_path, write_events
+from geo.maps import render_map
 from geo.pipeline import run
 
 
@@ -76,3 +81,23 @@ def test_real_samples_account_for_every_row(events_dir, data_dir, name):
     assert status.get("rejected", 0) == report.rejected
     # every row not on the map says why
     assert result.unresolved["reason"].str.len().gt(0).all()
+
+
+def test_maps_and_exports_credit_the_gazetteer_sources_used(events_dir, data_dir, tmp_path):
+    geocoded = run(events_dir / "airwars_syria_incidents_sample.csv", data_dir=data_dir)
+    credits = geocoded.attribution
+    assert credits[0] == geocoded.layers.attribution
+    assert credits[1].startswith("Airwars")
+    assert GAZETTEER_CREDITS["geonames"] in credits
+    assert GAZETTEER_CREDITS["whosonfirst"] in credits
+    fmap = render_map(geocoded.events, layers=geocoded.layers)
+    engine = next(c for c in fmap._children.values() if type(c).__name__ == "EventLayer")
+    assert engine.spec["options"]["attribution"] == credits
+    path = write_events(geocoded.events, tmp_path / "events.geojson")
+    assert set(credits[1:]) <= set(json.loads(metadata_path(path).read_text())["attribution"])
+    # coordinates from the dataset itself: no gazetteer to credit
+    kept = run(
+        events_dir / "ucdp_ged_syria_652_sample.csv", data_dir=data_dir, layers=geocoded.layers
+    )
+    assert kept.attribution[1].startswith("UCDP")
+    assert not set(kept.attribution) & set(GAZETTEER_CREDITS.values())

@@ -11,10 +11,6 @@ from geo.io.fields import country_codes, parse_code, parse_count, parse_day, tex
 from geo.io.mapping import Mapped, column, column_name
 
 NAME = "acled"
-ATTRIBUTION = (
-    "Armed Conflict Location & Event Data Project (ACLED); acleddata.com. ACLED's terms "
-    "require citation, access date and filters used, and forbid redistributing raw data."
-)
 # ACLED time_precision: 1 actual date, 2 a week (coded to its middle), 3 a month (mid-point).
 TIME_PRECISION = {1: "day", 2: "week", 3: "month"}
 

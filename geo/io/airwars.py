@@ -8,7 +8,6 @@ from geo.io.fields import blank, country_codes, parse_count, parse_day, parse_ti
 from geo.io.mapping import Mapped, column
 
 NAME = "airwars"
-ATTRIBUTION = "Airwars (airwars.org); attribution remains with Airwars and the original publishers."
 # Airwars geolocation_accuracy -> geo_precision. A named village/town/city or a landmark
 # site is a point (as ACLED's precision 1); "nearby" is within a few km of one.
 GEOLOCATION_ACCURACY = {

@@ -26,7 +26,6 @@ from geo.report import InputError
 from geo.schema import DATE_PRECISIONS, GEO_PRECISIONS
 
 NAME = "generic"
-ATTRIBUTION = ""
 REQUIRED: tuple[str, ...] = ()
 
 # Mapping keys and the column names guessed for each, most specific first.

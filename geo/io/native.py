@@ -9,7 +9,6 @@ from geo.io.mapping import Mapped
 from geo.schema import EVENT_COLUMNS
 
 NAME = "geo"
-ATTRIBUTION = ""
 # Schema fields a geo file may carry, as generic mapping keys.
 _KEYS = {
     name: name for name in EVENT_COLUMNS if name in generic.GUESSES and name not in ("date",)

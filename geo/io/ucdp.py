@@ -17,10 +17,6 @@ from geo.io.mapping import Mapped, column
 from geo.report import Problem
 
 NAME = "ucdp"
-ATTRIBUTION = (
-    "UCDP Georeferenced Event Dataset (Sundberg & Melander 2013, Journal of Peace Research "
-    "50(4); Högbladh, UCDP GED Codebook of the version used), Uppsala Conflict Data Program."
-)
 # date_prec: 1 exact day, 2 a 2-6 day span, 3 a week, 4 a month, 5 a year.
 DATE_PRECISION = {1: "day", 2: "span", 3: "week", 4: "month", 5: "year"}
 TYPE_OF_VIOLENCE = {1: "State-based conflict", 2: "Non-state conflict", 3: "One-sided violence"}

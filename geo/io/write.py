@@ -22,7 +22,7 @@ import shapely
 
 import geo
 from geo._files import atomic_path
-from geo.io import acled, airwars, ucdp
+from geo.credits import credits_for
 from geo.report import InputError, Problem
 
 WRITE_FORMATS: dict[str, str] = {
@@ -33,7 +33,6 @@ WRITE_FORMATS: dict[str, str] = {
     ".geoparquet": "parquet",
     ".csv": "csv",
 }
-_ATTRIBUTION = {m.NAME: m.ATTRIBUTION for m in (acled, ucdp, airwars)}
 # GeoPackage stamps the current time into gpkg_contents; a fixed one keeps files identical.
 _GPKG_DATE = "2000-01-01T00:00:00Z"
 _POINT_TYPES = ("Point", "MultiPoint")
@@ -126,9 +125,7 @@ def build_metadata(
     """The sidecar: what the file holds, where it came from, whom to credit."""
     extra = dict(metadata or {})
     datasets = events["dataset"].dropna() if "dataset" in events else pd.Series([], dtype="str")
-    attribution = [_ATTRIBUTION[d] for d in sorted(set(datasets)) if _ATTRIBUTION.get(d)]
-    given = extra.pop("attribution", None)
-    attribution += [given] if isinstance(given, str) else list(given or [])
+    attribution = credits_for(events, extra=extra.pop("attribution", None))
     sources = set(events["source_file"].dropna().unique()) if "source_file" in events else set()
     sources = {str(source) for source in sources}
     sources |= set(extra.pop("sources", None) or [])
@@ -152,7 +149,7 @@ def build_metadata(
         "datasets": {k: int(v) for k, v in datasets.value_counts().sort_index().items()},
         "date_range": [_date_text(starts.min()), _date_text(ends.max())] if len(starts) else None,
         "sources": sorted(sources),
-        "attribution": [a for a in dict.fromkeys(attribution) if a],
+        "attribution": attribution,
         "build": extra,
     }
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo._files import atomic_path
 from geo.boundaries import AdminLayers
+from geo.credits import credits_for
 from geo.maps._payload import admin_geojson, build_payload
 from geo.maps.assets import OfflineAssets
 from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer, SafeLayerControl
@@ -74,7 +75,8 @@ def render_map(
     filters
         Initial filters: ``{"event_type": [names shown], "actor": "substring"}``.
     attribution
-        Extra credit line (the admin layers' attribution is always added).
+        Extra credit line. The credits of the admin layers, the event datasets and the
+        gazetteer sources used (:func:`geo.credits.credits_for`) are always shown.
     tiles
         A folium tile name or URL for a tile basemap (needs network); default none.
     renderer
@@ -130,7 +132,6 @@ def render_map(
     if tiles:
         folium.TileLayer(tiles, name=html.escape(str(tiles)), overlay=False, control=True).add_to(m)
 
-    credits = [c for c in (layers.attribution if layers else None, attribution) if c]
     spec = dict(payload.spec)
     spec["admin"] = (
         {
@@ -143,7 +144,7 @@ def render_map(
     spec["options"] = {
         "title": title or "",
         "renderer": renderer,
-        "attribution": credits,
+        "attribution": credits_for(events, layers=layers, extra=attribution),
         "initial": _initial_state(time_range, filters, metric, payload.spec["types"]),
     }
     engine = EventLayer(payload.b64, spec)
