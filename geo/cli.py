@@ -99,6 +99,7 @@ def cmd_map(args: argparse.Namespace) -> int:
         time_range=time_range,
         filters=filters or None,
         tiles=args.tiles,
+        attribution=args.attribution,
         renderer=args.renderer,
         metric=args.metric,
         choropleth_level=args.choropleth_level,
@@ -217,7 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--tiles",
-        help="a tile basemap (e.g. OpenStreetMap; needs network when viewed) under the admin outlines",
+        help="a tile basemap under the admin outlines (needs network when viewed): a provider "
+        "name such as OpenStreetMap, or a URL template with {z}/{x}/{y} and --attribution",
+    )
+    p.add_argument(
+        "--attribution",
+        help="an extra credit line on the map (required with a --tiles URL: the tiles' credit)",
     )
     p.set_defaults(func=cmd_map)
 

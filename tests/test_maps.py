@@ -9,6 +9,7 @@ import re
 import stat
 import zlib
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -258,6 +259,19 @@ def test_tile_basemap_is_optional(demo):
     assert "tile.openstreetmap.org" not in render_map(demo).get_root().render()
     page = render_map(demo, tiles="OpenStreetMap").get_root().render()
     assert "tile.openstreetmap.org" in page
+
+
+def test_tiles_from_a_url_carry_its_escaped_credit_and_bad_tiles_are_refused(demo):
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    fmap = render_map(demo, tiles=url, attribution="<b>Example</b> tiles")
+    tile = next(c for c in fmap._children.values() if isinstance(c, folium.TileLayer))
+    assert tile.options["attribution"] == "&lt;b&gt;Example&lt;/b&gt; tiles"
+    # the credit shows once, on the tile layer
+    assert "<b>Example</b> tiles" not in _engine(fmap).spec["options"]["attribution"]
+    with pytest.raises(InputError, match="is a URL: give its credit"):
+        render_map(demo, tiles=url)
+    with pytest.raises(InputError, match="'Nowhere' but is expected to be a tile provider name"):
+        render_map(demo, tiles="Nowhere")
 
 
 def test_projected_coordinates_without_a_crs_are_refused(demo):

@@ -78,7 +78,9 @@ def render_map(
         Extra credit line. The credits of the admin layers, the event datasets and the
         gazetteer sources used (:func:`geo.credits.credits_for`) are always shown.
     tiles
-        A folium tile name or URL for a tile basemap (needs network); default none.
+        A tile basemap (needs network when viewed): a provider name such as
+        "OpenStreetMap" or "CartoDB positron", or a URL template with ``{z}``, ``{x}`` and
+        ``{y}``, whose credit is then ``attribution`` (required). Default none.
     renderer
         "auto" (markers when at most 5,000 events are in view, else clusters), "markers",
         "clusters" (grid clusters recomputed for the time window and filters; a click zooms
@@ -130,7 +132,9 @@ def render_map(
     if title:
         m.get_root().title = html.escape(title)
     if tiles:
-        folium.TileLayer(tiles, name=html.escape(str(tiles)), overlay=False, control=True).add_to(m)
+        _tile_layer(tiles, attribution).add_to(m)
+        if _is_tile_url(tiles):
+            attribution = None  # shown once, as the tile layer's credit
 
     spec = dict(payload.spec)
     spec["admin"] = (
@@ -204,6 +208,31 @@ def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return target
+
+
+def _is_tile_url(tiles: str) -> bool:
+    return all(part in tiles for part in ("{z}", "{x}", "{y}"))
+
+
+def _tile_layer(tiles: str, attribution: str | None) -> folium.TileLayer:
+    """A provider's tiles by name, or tiles from a URL template credited with ``attribution``."""
+    name = html.escape(str(tiles))  # the layer control shows names as HTML
+    if _is_tile_url(tiles):
+        if not attribution:
+            raise InputError(
+                f"`tiles` {tiles!r} is a URL: give its credit as `attribution` (--attribution)"
+            )
+        return folium.TileLayer(
+            tiles, attr=html.escape(attribution), name=name, overlay=False, control=True
+        )
+    try:
+        return folium.TileLayer(tiles, name=name, overlay=False, control=True)
+    except ValueError:  # folium: "Custom tiles must have an attribution", i.e. not a name
+        raise InputError(
+            f"`tiles` was {tiles!r} but is expected to be a tile provider name (e.g. "
+            "'OpenStreetMap', 'CartoDB positron'; see xyzservices.providers) or a URL "
+            "template with {z}, {x} and {y}"
+        ) from None
 
 
 def _check_options(
