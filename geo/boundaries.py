@@ -270,7 +270,9 @@ def read_boundaries(
         label = dataset if layer is None or len(targets) == 1 else f"{dataset} (layer {layer!r})"
         label = label.replace("/vsizip/", "")
         frame = _read_layer(dataset, layer, label)
-        geometry_types = set(frame.geom_type.dropna().unique())
+        # a table without a geometry column (e.g. a CSV) reads as a plain DataFrame
+        spatial = isinstance(frame, gpd.GeoDataFrame)
+        geometry_types = set(frame.geom_type.dropna().unique()) if spatial else set()
         if not geometry_types & {"Polygon", "MultiPolygon"}:
             if len(targets) > 1:
                 continue  # lines and points beside the polygons in a COD-AB package

@@ -15,6 +15,16 @@ from geo.io import parse_column_mapping
 from geo.report import GeoError, RunReport
 
 
+def _distance_km(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a distance >= 0 (km)")
+    return value
+
+
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "inputs",
@@ -45,7 +55,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-distance-km",
-        type=float,
+        type=_distance_km,
         help="points this close outside every unit take the nearest one (default 5)",
     )
     parser.add_argument(

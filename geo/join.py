@@ -367,7 +367,7 @@ def join_admin(
         Problem (stage ``join``) for each point assigned to the nearest unit or to none.
     """
     if max_distance_m < 0:
-        raise ValueError(f"max_distance_m must be >= 0, got {max_distance_m!r}")
+        raise InputError(f"`max_distance_m` was {max_distance_m!r} but must be >= 0")
     if not isinstance(events, gpd.GeoDataFrame) or events._geometry_column_name not in events:
         raise InputError("events have no geometry column; geocode them before join_admin")
     out = events.copy()

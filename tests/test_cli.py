@@ -100,6 +100,20 @@ def test_user_errors_are_one_line_without_traceback(demo_events, tmp_path, args,
     assert done.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--boundaries", REPO / "data/events/dumayr_raid.csv"), "holds no geometries, not admin"),
+        (("--max-distance-km", "-5"), "argument --max-distance-km: '-5' is not a distance >= 0"),
+    ],
+)
+def test_bad_join_options_are_one_line_errors(demo_events, data_dir, tmp_path, option, message):
+    done = geo("export", demo_events, "--data-dir", data_dir, *option, "-o", tmp_path / "o.csv")
+    assert done.returncode == 2
+    assert message in done.stderr.splitlines()[-1]
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(("command", "name"), [("map", "out.html"), ("export", "out.geojson")])
 def test_a_folder_as_output_is_a_one_line_error(command, name, demo_events, data_dir, tmp_path):
     folder = tmp_path / name

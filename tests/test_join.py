@@ -10,6 +10,7 @@ import shapely
 
 from geo.boundaries import load_admin_layers
 from geo.join import admin_columns, join_admin
+from geo.report import InputError
 
 DUMAYR = shapely.Point(36.69376, 33.64389)
 DAMASCUS = shapely.Point(36.29128, 33.5102)
@@ -155,7 +156,7 @@ def test_events_in_another_crs_are_joined_in_lon_lat(layers):
 
 
 def test_negative_max_distance_is_refused(layers):
-    with pytest.raises(ValueError, match="max_distance_m"):
+    with pytest.raises(InputError, match="`max_distance_m` was -1 but must be >= 0"):
         join_admin(events([DUMAYR]), layers, max_distance_m=-1)
 
 
