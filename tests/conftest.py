@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from geo.boundaries import AdminLayers, load_admin_layers
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 
@@ -18,6 +20,12 @@ def data_dir() -> Path:
     if not (path / "boundaries").is_dir():
         pytest.fail(f"shared data not found at {path}; set GEO_DATA_DIR")
     return path
+
+
+@pytest.fixture(scope="session")
+def layers(data_dir: Path) -> AdminLayers:
+    """The shared data's admin layers, read once for the whole run: do not modify them."""
+    return load_admin_layers(data_dir)
 
 
 @pytest.fixture(scope="session")

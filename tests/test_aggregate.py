@@ -7,16 +7,10 @@ import pandas as pd
 import pytest
 
 from geo.aggregate import aggregate, choropleth
-from geo.boundaries import load_admin_layers
 from geo.join import join_admin
 from geo.report import InputError
 
 VIOLENCE = {1: "state-based", 2: "non-state", 3: "one-sided"}
-
-
-@pytest.fixture(scope="module")
-def layers(data_dir):
-    return load_admin_layers(data_dir)
 
 
 @pytest.fixture(scope="module")

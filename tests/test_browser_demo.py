@@ -12,7 +12,6 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from geo.boundaries import load_admin_layers
 from geo.maps import render_map, save_map
 from geo.maps._chromium import chromium_context, file_url
 from geo.pipeline import run
@@ -34,14 +33,14 @@ def demo_frame(data_dir, demo_events) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def demo_html(tmp_path_factory, data_dir, demo_frame) -> Path:
+def demo_html(tmp_path_factory, layers, demo_frame) -> Path:
     events = demo_frame.copy()
     events.loc[0, "notes"] = (
         'Raid <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
     )
     fmap = render_map(
         events,
-        layers=load_admin_layers(data_dir),
+        layers=layers,
         title="Dumayr raid <b>19 October 2023</b>",
         offline=True,
     )
@@ -127,10 +126,10 @@ def test_popup_shows_escaped_source_text(demo_html, demo_frame):
     assert blocked == []
 
 
-def test_markup_in_event_types_stays_text(tmp_path, data_dir, demo_frame):
+def test_markup_in_event_types_stays_text(tmp_path, layers, demo_frame):
     events = demo_frame.copy()
     events.loc[0, "event_type"] = '<img src=x onerror="window.__xss = 3">Raid'
-    fmap = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    fmap = render_map(events, layers=layers, offline=True)
     with chromium_context() as (context, blocked):
         page, errors = _open(context, save_map(fmap, tmp_path / "types.html"))
         control = page.locator(".leaflet-control-layers")

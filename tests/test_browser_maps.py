@@ -12,7 +12,6 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.boundaries import load_admin_layers
 from geo.maps import render_map, save_map
 from geo.maps._chromium import chromium_context, file_url
 from geo.pipeline import run
@@ -33,8 +32,8 @@ def ucdp(data_dir) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def ucdp_html(tmp_path_factory, data_dir, ucdp) -> Path:
-    fmap = render_map(ucdp, layers=load_admin_layers(data_dir), title="UCDP sample", offline=True)
+def ucdp_html(tmp_path_factory, layers, ucdp) -> Path:
+    fmap = render_map(ucdp, layers=layers, title="UCDP sample", offline=True)
     return save_map(fmap, tmp_path_factory.mktemp("ucdp") / "ucdp.html")
 
 
@@ -146,10 +145,10 @@ def test_url_hash_restores_a_shared_view(browser, ucdp_html, ucdp):
     page.close()
 
 
-def test_initial_state_set_from_python(tmp_path, browser, data_dir, ucdp):
+def test_initial_state_set_from_python(tmp_path, browser, layers, ucdp):
     fmap = render_map(
         ucdp,
-        layers=load_admin_layers(data_dir),
+        layers=layers,
         offline=True,
         time_range=("2019-01-01", "2019-11-30"),
         filters={"event_type": ["State-based conflict"]},
@@ -186,8 +185,8 @@ def test_play_and_step_move_the_window_keeping_its_width(browser, ucdp_html):
     page.close()
 
 
-def test_clusters_count_the_events_of_the_time_window(tmp_path, browser, data_dir, ucdp):
-    fmap = render_map(ucdp, layers=load_admin_layers(data_dir), offline=True, renderer="clusters")
+def test_clusters_count_the_events_of_the_time_window(tmp_path, browser, layers, ucdp):
+    fmap = render_map(ucdp, layers=layers, offline=True, renderer="clusters")
     page, _, errors = _open(browser, save_map(fmap, tmp_path / "clusters.html"))
     total = "GeoEvents.get().clusters.reduce((n, c) => n + c.count, 0)"
     assert page.evaluate("GeoEvents.get().state().renderer") == "clusters"
@@ -248,9 +247,9 @@ def test_dragging_across_the_histogram_selects_dates(browser, ucdp_html, ucdp):
     page.close()
 
 
-def test_a_map_with_nothing_to_draw_still_works(tmp_path, browser, data_dir, ucdp):
+def test_a_map_with_nothing_to_draw_still_works(tmp_path, browser, layers, ucdp):
     events = ucdp.iloc[:0]
-    fmap = render_map(events, layers=load_admin_layers(data_dir), offline=True)
+    fmap = render_map(events, layers=layers, offline=True)
     page, requests, errors = _open(browser, save_map(fmap, tmp_path / "empty.html"))
     assert page.get_attribute(".geo-map", "data-geo-visible") == "0"
     assert page.locator(".geo-count").inner_text() == "0 of 0 events"

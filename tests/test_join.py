@@ -18,11 +18,6 @@ OFFSHORE_LATAKIA = shapely.Point(35.76, 35.52)  # about 1-2 km off the coast
 BAGHDAD = shapely.Point(44.3661, 33.3152)
 
 
-@pytest.fixture(scope="module")
-def layers(data_dir):
-    return load_admin_layers(data_dir)
-
-
 def events(geometries, **columns) -> gpd.GeoDataFrame:
     frame = {"event_id": [f"e{i}" for i in range(len(geometries))], **columns}
     return gpd.GeoDataFrame(frame, geometry=list(geometries), crs=4326)

@@ -16,16 +16,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo.boundaries import load_admin_layers
 from geo.maps import assets, render_map, save_map
 from geo.report import GeoError, InputError
 from geo.schema import conform
 from tests.test_browser_demo import demo_event_frame
-
-
-@pytest.fixture(scope="module")
-def layers(data_dir):
-    return load_admin_layers(data_dir)
 
 
 @pytest.fixture(scope="module")

@@ -71,8 +71,8 @@ def test_badiya_is_an_area_not_forced_into_one_subdistrict(demo):
         "airwars_syria_incidents_sample.csv",
     ],
 )
-def test_real_samples_account_for_every_row(events_dir, data_dir, name):
-    result = run(events_dir / name, data_dir=data_dir)
+def test_real_samples_account_for_every_row(events_dir, data_dir, layers, name):
+    result = run(events_dir / name, data_dir=data_dir, layers=layers)
     report = result.report
     assert report.balanced, report.summary_lines()
     assert report.mapped > 0
@@ -83,14 +83,16 @@ def test_real_samples_account_for_every_row(events_dir, data_dir, name):
     assert result.unresolved["reason"].str.len().gt(0).all()
 
 
-def test_maps_and_exports_credit_the_gazetteer_sources_used(events_dir, data_dir, tmp_path):
-    geocoded = run(events_dir / "airwars_syria_incidents_sample.csv", data_dir=data_dir)
+def test_maps_and_exports_credit_the_gazetteer_sources_used(events_dir, data_dir, layers, tmp_path):
+    geocoded = run(
+        events_dir / "airwars_syria_incidents_sample.csv", data_dir=data_dir, layers=layers
+    )
     credits = geocoded.attribution
     assert credits[0] == geocoded.layers.attribution
     assert credits[1].startswith("Airwars")
     assert GAZETTEER_CREDITS["geonames"] in credits
     assert GAZETTEER_CREDITS["whosonfirst"] in credits
-    fmap = render_map(geocoded.events, layers=geocoded.layers)
+    fmap = render_map(geocoded.events, layers=layers)
     engine = next(c for c in fmap._children.values() if type(c).__name__ == "EventLayer")
     assert engine.spec["options"]["attribution"] == credits
     path = write_events(geocoded.events, tmp_path / "events.geojson")
