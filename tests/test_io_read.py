@@ -261,6 +261,14 @@ def test_column_mapping_from_file_and_errors(tmp_path):
         parse_column_mapping("when=Date")
     with pytest.raises(InputError, match="'Date' is not FIELD=COLUMN"):
         parse_column_mapping("location=Place,Date")
+    with pytest.raises(InputError, match="no mapping file .*missing.json"):
+        parse_column_mapping(tmp_path / "missing.json")
+    json_file.write_text('[["date", "When"]]', encoding="utf-8")
+    with pytest.raises(InputError, match="columns.json: expected a JSON object"):
+        parse_column_mapping(json_file)
+    mapping_file.write_bytes(b"date=\xff\xfe\n")
+    with pytest.raises(InputError, match="columns.txt: cannot read the column mapping"):
+        parse_column_mapping(mapping_file)
     table = tmp_path / "t.csv"
     table.write_text("Day,Place\n2023-10-19,Dumayr\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"t\.csv: --columns date=Date: no column 'Date'"):

@@ -93,18 +93,33 @@ def parse_column_mapping(spec: str | os.PathLike | Mapping[str, str]) -> dict[st
     else:
         text = str(spec)
         path = Path(text)
-        if "=" not in text and path.is_file():
-            body = path.read_text(encoding="utf-8-sig")
-            if body.lstrip().startswith("{"):
-                try:
-                    pairs = json.loads(body)
-                except json.JSONDecodeError as error:
-                    raise InputError(f"{text}: not valid JSON ({error})") from None
-            else:
-                pairs = _pairs(body.replace("\n", ","), text)
+        if "=" not in text and (path.is_file() or path.suffix or os.sep in text):
+            pairs = _mapping_file(path)
         else:
             pairs = _pairs(text, "--columns")
     return normalise_mapping(pairs)
+
+
+def _mapping_file(path: Path) -> dict[str, str]:
+    """FIELD=COLUMN lines, or a JSON object."""
+    try:
+        body = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(
+            f"--columns: no mapping file {str(path)!r}; give FIELD=COLUMN pairs "
+            "(e.g. date=Date,location=Place) or a mapping file"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read the column mapping ({error})") from None
+    if not body.lstrip().startswith(("{", "[")):
+        return _pairs(body.replace("\n", ","), str(path))
+    try:
+        pairs = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(pairs, dict):
+        raise InputError(f'{path}: expected a JSON object such as {{"date": "Date"}}')
+    return pairs
 
 
 def _pairs(text: str, where: str) -> dict[str, str]:
