@@ -7,12 +7,23 @@ stderr and exit code 2; a run that could map nothing exits 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
-from geo.io import parse_column_mapping
+from geo.io import output_format, parse_column_mapping
 from geo.report import GeoError, RunReport
+
+
+def _say(text: object) -> None:
+    """Print a line; a closed pipe (e.g. ``geo export ... | head``) silences the rest of
+    the output but does not stop the work."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _distance_km(text: str) -> float:
@@ -84,7 +95,7 @@ def _run_pipeline(args: argparse.Namespace):
 
 def _print_report(report: RunReport) -> None:
     for line in report.summary_lines():
-        print(line)
+        _say(line)
 
 
 def _exit_code(report: RunReport) -> int:
@@ -115,61 +126,62 @@ def cmd_map(args: argparse.Namespace) -> int:
         choropleth_level=args.choropleth_level,
     )
     path = save_map(fmap, args.output)
-    print(
+    _say(
         f"map written: {path} ({path.stat().st_size / 1e6:.1f} MB{', offline' if args.offline else ''})"
     )
     return _exit_code(result.report)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def _write_result(result, args: argparse.Namespace, *, aggregates=None) -> Path:
     from geo.io import write_events
 
+    return write_events(
+        result.events,
+        args.output,
+        unresolved=result.unresolved,
+        aggregates=aggregates,
+        metadata={"inputs": [str(p) for p in args.inputs], "attribution": result.attribution},
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    output_format(args.output)  # a wrong name fails before the run, not after it
     result = _run_pipeline(args)
     aggregates = None
     if args.aggregate:
         from geo.aggregate import aggregate
 
         aggregates = aggregate(result.events, level=args.level, freq=args.aggregate)
-    path = write_events(
-        result.events,
-        args.output,
-        unresolved=result.unresolved,
-        aggregates=aggregates,
-        metadata={
-            "inputs": [str(p) for p in args.inputs],
-            "attribution": result.attribution,
-        },
-    )
-    print(f"written: {path} ({len(result.events)} events)")
+    path = _write_result(result, args, aggregates=aggregates)
+    _say(f"written: {path} ({len(result.events)} events)")
     return _exit_code(result.report)
 
 
 def cmd_geocode(args: argparse.Namespace) -> int:
-    from geo.io import write_events
-
+    output_format(args.output)
     result = _run_pipeline(args)
     precisions = Counter(result.events["geo_precision"].dropna())
-    print("precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
+    _say("precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
     unplaced = result.unresolved[result.unresolved["status"] == "unresolved"]
     if len(unplaced):
         names = Counter(unplaced["location"].fillna("(empty)"))
-        print("unresolved names: " + ", ".join(f"{k!r} x{v}" for k, v in names.most_common(20)))
-    path = write_events(result.events, args.output, unresolved=result.unresolved)
-    print(f"written: {path}")
+        _say("unresolved names: " + ", ".join(f"{k!r} x{v}" for k, v in names.most_common(20)))
+    path = _write_result(result, args)
+    _say(f"written: {path}")
     return _exit_code(result.report)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-
     from geo.extract import extract_file
     from geo.io import write_events
 
+    output_format(args.output)
     events = extract_file(
         args.inputs, published=args.published, source=args.source, data_dir=args.data_dir
     )
-    print(f"texts read: {len(args.inputs)}, candidate events: {len(events)}")
+    _say(f"texts read: {len(args.inputs)}, candidate events: {len(events)}")
     path = write_events(events, args.output)
-    print(f"written: {path}")
+    _say(f"written: {path}")
     return 0 if len(events) else 1
 
 
@@ -178,9 +190,9 @@ def cmd_data(args: argparse.Namespace) -> int:
 
     if args.data_command == "fetch":
         report = data.fetch(args.iso3, dest=args.dest, mirror=args.mirror)
-        print(report)
+        _say(report)
     else:
-        print(data.status(dest=args.dest))
+        _say(data.status(dest=args.dest))
     return 0
 
 

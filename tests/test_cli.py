@@ -114,6 +114,39 @@ def test_bad_join_options_are_one_line_errors(demo_events, data_dir, tmp_path, o
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", ["export", "geocode"])
+def test_a_wrong_output_name_fails_before_the_run(command, demo_events, tmp_path):
+    # the data directory is checked only when the run starts: the output name comes first
+    done = geo(command, demo_events, "--data-dir", tmp_path / "none", "-o", tmp_path / "o.shp")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"geo: error: {tmp_path / 'o.shp'}: unknown output format")
+
+
+def test_geocode_output_credits_the_boundaries_too(demo_events, data_dir, tmp_path):
+    out = tmp_path / "located.csv"
+    assert geo("geocode", demo_events, "--data-dir", data_dir, "-o", out).returncode == 0
+    credits = json.loads(metadata_path(out).read_text())["attribution"]
+    assert any(c.startswith("Boundaries: ") for c in credits)
+    assert GAZETTEER_CREDITS["geonames"] in credits
+
+
+def test_a_closed_output_pipe_still_writes_the_file(events_dir, data_dir, tmp_path):
+    # as in `geo export ... | head -1`, but the reader is gone before the first line
+    out = tmp_path / "acled.csv"
+    command = [sys.executable, "-m", "geo", "export", events_dir / "acled_2020_export_sample.csv"]
+    child = subprocess.Popen(
+        [*map(str, command), "--data-dir", str(data_dir), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    child.stdout.close()
+    assert child.stderr.read() == ""  # no BrokenPipeError
+    assert child.wait() == 0
+    assert len(pyogrio.read_dataframe(out)) == 150
+
+
 @pytest.mark.parametrize(("command", "name"), [("map", "out.html"), ("export", "out.geojson")])
 def test_a_folder_as_output_is_a_one_line_error(command, name, demo_events, data_dir, tmp_path):
     folder = tmp_path / name

@@ -23,6 +23,7 @@ from geo.io.write import (
     UNRESOLVED_COLUMNS,
     WRITE_FORMATS,
     metadata_path,
+    output_format,
     unresolved_table,
     write_events,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "WRITE_FORMATS",
     "write_events",
     "metadata_path",
+    "output_format",
     "unresolved_table",
     "UNRESOLVED_COLUMNS",
 ]

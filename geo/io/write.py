@@ -72,12 +72,7 @@ def write_events(
         The file written.
     """
     target = Path(path)
-    fmt = format or WRITE_FORMATS.get(target.suffix.lower())
-    if fmt not in set(WRITE_FORMATS.values()):
-        allowed = ", ".join(sorted(set(WRITE_FORMATS)))
-        raise InputError(f"{target}: unknown output format {target.suffix!r}; use one of {allowed}")
-    if not target.parent.is_dir():
-        raise InputError(f"{target}: the folder {str(target.parent)!r} does not exist")
+    fmt = output_format(target, format=format)
     frame = _geo_frame(events)
     if fmt == "geojson":
         _write_geojson(frame, target)
@@ -105,6 +100,24 @@ def write_events(
             encoding="utf-8",
         )
     return target
+
+
+def output_format(path: str | os.PathLike, *, format: str | None = None) -> str:
+    """The format :func:`write_events` will write ``path`` in (geojson, gpkg, parquet, csv).
+
+    Raises
+    ------
+    geo.report.InputError
+        The suffix (or ``format``) is not a known format, or the folder does not exist.
+    """
+    target = Path(path)
+    fmt = format or WRITE_FORMATS.get(target.suffix.lower())
+    if fmt not in set(WRITE_FORMATS.values()):
+        allowed = ", ".join(sorted(set(WRITE_FORMATS)))
+        raise InputError(f"{target}: unknown output format {target.suffix!r}; use one of {allowed}")
+    if not target.parent.is_dir():
+        raise InputError(f"{target}: the folder {str(target.parent)!r} does not exist")
+    return fmt
 
 
 def metadata_path(path: str | os.PathLike) -> Path:
