@@ -241,17 +241,6 @@ def _provenance(events: pd.DataFrame, positions: np.ndarray) -> tuple[list[str],
     return files.tolist(), [int(v) for v in lines]
 
 
-def _unit_values(layer: gpd.GeoDataFrame, rows: np.ndarray, level: int) -> dict[str, np.ndarray]:
-    """Admin columns for levels 1..level taken from ``layer`` rows (which carry their parents)."""
-    values = {}
-    for n in range(1, level + 1):
-        for f in ADMIN_FIELDS:
-            column = f"adm{n}_{f}"
-            if column in layer.columns:
-                values[column] = layer[column].to_numpy(dtype=object)[rows]
-    return values
-
-
 def _allowed_masks(precision: pd.Series, available: list[int]) -> dict[int, np.ndarray]:
     """Per level, which events' geo_precision allows a unit at that level."""
     codes, uniques = pd.factorize(precision, use_na_sentinel=True)

@@ -151,10 +151,6 @@ def _token_words(token: str) -> tuple[str, ...]:
     return tuple(name_key("x " + token).split()[1:])
 
 
-def _capitalised(token: str) -> bool:
-    return token[:1].isupper() or bool(_ARABIC.match(token))
-
-
 def _title_case(sentence: Sentence) -> bool:
     if not sentence.heading:
         return False
