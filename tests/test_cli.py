@@ -115,11 +115,15 @@ def test_bad_join_options_are_one_line_errors(demo_events, data_dir, tmp_path, o
 
 
 @pytest.mark.parametrize("command", ["export", "geocode"])
-def test_a_wrong_output_name_fails_before_the_run(command, demo_events, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "message"), [("o.shp", "unknown output format"), ("folder.csv", "is a folder")]
+)
+def test_a_wrong_output_name_fails_before_the_run(command, name, message, demo_events, tmp_path):
     # the data directory is checked only when the run starts: the output name comes first
-    done = geo(command, demo_events, "--data-dir", tmp_path / "none", "-o", tmp_path / "o.shp")
+    (tmp_path / "folder.csv").mkdir()
+    done = geo(command, demo_events, "--data-dir", tmp_path / "none", "-o", tmp_path / name)
     assert done.returncode == 2
-    assert done.stderr.startswith(f"geo: error: {tmp_path / 'o.shp'}: unknown output format")
+    assert done.stderr.startswith(f"geo: error: {tmp_path / name}: {message}")
 
 
 def test_geocode_output_credits_the_boundaries_too(demo_events, data_dir, tmp_path):

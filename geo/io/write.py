@@ -108,9 +108,12 @@ def output_format(path: str | os.PathLike, *, format: str | None = None) -> str:
     Raises
     ------
     geo.report.InputError
-        The suffix (or ``format``) is not a known format, or the folder does not exist.
+        The suffix (or ``format``) is not a known format, ``path`` is a folder, or its
+        folder does not exist.
     """
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target}: is a folder; give the name of a file to write")
     fmt = format or WRITE_FORMATS.get(target.suffix.lower())
     if fmt not in set(WRITE_FORMATS.values()):
         allowed = ", ".join(sorted(set(WRITE_FORMATS)))
