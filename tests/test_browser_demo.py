@@ -76,6 +76,15 @@ def _event_pixel(page, x: float, y: float) -> tuple[int, int, int, int]:
     )
 
 
+def _click_popup(page, point):
+    """Click the map at a shapely point and return the popup that opens."""
+    x, y = _screen_point(page, point.y, point.x)
+    page.mouse.click(x, y)
+    popup = page.locator(".geo-popup")
+    popup.wait_for(timeout=5_000)
+    return popup
+
+
 def test_time_control_removes_the_dumayr_marker(demo_html, demo_frame):
     dumayr = demo_frame.geometry.iloc[0]
     with chromium_context(height=900) as (context, blocked):
@@ -101,6 +110,9 @@ def test_time_control_removes_the_dumayr_marker(demo_html, demo_frame):
         # no opaque marker left there (the translucent Badiya may cover the town)
         assert _event_pixel(page, x, y)[3] < 128
         page.wait_for_function("location.hash.includes('to=2023-10-18')")
+        # the credits the boundaries and the gazetteer source (GeoNames) require are shown
+        credits = page.locator(".leaflet-control-attribution").inner_text()
+        assert "Boundaries: " in credits and "GeoNames (geonames.org), CC BY 4.0" in credits
         assert errors == []
     assert blocked == []
 
@@ -109,10 +121,7 @@ def test_popup_shows_escaped_source_text(demo_html, demo_frame):
     dumayr = demo_frame.geometry.iloc[0]
     with chromium_context(height=900) as (context, blocked):
         page, errors = _open(context, demo_html)
-        x, y = _screen_point(page, dumayr.y, dumayr.x)
-        page.mouse.click(x, y)
-        popup = page.locator(".geo-popup")
-        popup.wait_for(timeout=5_000)
+        popup = _click_popup(page, dumayr)
         text = popup.inner_text()
         assert "<script>window.__xss = 1</script>" in text
         assert "2023-10-19 (day)" in text and "03:00" in text
@@ -147,11 +156,7 @@ def test_area_event_popup(demo_html, demo_frame):
     inside = badiya.representative_point()
     with chromium_context(height=900) as (context, blocked):
         page, errors = _open(context, demo_html)
-        x, y = _screen_point(page, inside.y, inside.x)
-        page.mouse.click(x, y)
-        popup = page.locator(".geo-popup")
-        popup.wait_for(timeout=5_000)
-        text = popup.inner_text()
+        text = _click_popup(page, inside).inner_text()
         assert "the Badiya" in text and "2022-01-01 – 2023-10-19 (span)" in text
         assert "region" in text
         assert errors == []
