@@ -262,6 +262,9 @@ def test_tiles_from_a_url_carry_its_escaped_credit_and_bad_tiles_are_refused(dem
     assert tile.options["attribution"] == "&lt;b&gt;Example&lt;/b&gt; tiles"
     # the credit shows once, on the tile layer
     assert "<b>Example</b> tiles" not in _engine(fmap).spec["options"]["attribution"]
+    # user text is not evaluated as a template by folium
+    page = render_map(demo, tiles=url, attribution="{{ 7*7 }} {% raw %}").get_root().render()
+    assert '"attribution": "{{ 7*7 }} {% raw %}"' in page
     with pytest.raises(InputError, match="is a URL: give its credit"):
         render_map(demo, tiles=url)
     with pytest.raises(InputError, match="'Nowhere' but is expected to be a tile provider name"):

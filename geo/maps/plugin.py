@@ -13,6 +13,7 @@ from importlib import resources
 
 from branca.element import Figure, MacroElement
 from folium.map import Layer, LayerControl
+from folium.raster_layers import TileLayer
 from folium.template import Template
 
 from geo.maps.assets import RawHTML
@@ -55,6 +56,10 @@ class _EngineLayer(Layer, RawMacroElement):
 
 class SafeLayerControl(LayerControl, RawMacroElement):
     """folium's LayerControl without re-evaluating layer names (data) as Jinja."""
+
+
+class SafeTileLayer(TileLayer, RawMacroElement):
+    """folium's TileLayer without re-evaluating its URL and credit (user text) as Jinja."""
 
 
 class EventLayer(RawMacroElement):

@@ -19,7 +19,13 @@ from geo.boundaries import AdminLayers
 from geo.credits import credits_for
 from geo.maps._payload import admin_geojson, build_payload
 from geo.maps.assets import OfflineAssets
-from geo.maps.plugin import AdminLayer, EventLayer, EventTypeLayer, SafeLayerControl
+from geo.maps.plugin import (
+    AdminLayer,
+    EventLayer,
+    EventTypeLayer,
+    SafeLayerControl,
+    SafeTileLayer,
+)
 from geo.report import GeoError, InputError
 
 RENDERERS: tuple[str, ...] = ("auto", "markers", "clusters", "dots")
@@ -214,7 +220,7 @@ def _is_tile_url(tiles: str) -> bool:
     return all(part in tiles for part in ("{z}", "{x}", "{y}"))
 
 
-def _tile_layer(tiles: str, attribution: str | None) -> folium.TileLayer:
+def _tile_layer(tiles: str, attribution: str | None) -> SafeTileLayer:
     """A provider's tiles by name, or tiles from a URL template credited with ``attribution``."""
     name = html.escape(str(tiles))  # the layer control shows names as HTML
     if _is_tile_url(tiles):
@@ -222,11 +228,11 @@ def _tile_layer(tiles: str, attribution: str | None) -> folium.TileLayer:
             raise InputError(
                 f"`tiles` {tiles!r} is a URL: give its credit as `attribution` (--attribution)"
             )
-        return folium.TileLayer(
+        return SafeTileLayer(
             tiles, attr=html.escape(attribution), name=name, overlay=False, control=True
         )
     try:
-        return folium.TileLayer(tiles, name=name, overlay=False, control=True)
+        return SafeTileLayer(tiles, name=name, overlay=False, control=True)
     except ValueError:  # folium: "Custom tiles must have an attribution", i.e. not a name
         raise InputError(
             f"`tiles` was {tiles!r} but is expected to be a tile provider name (e.g. "
