@@ -250,6 +250,32 @@ def test_generic_table_with_column_mapping(tmp_path):
     assert events["event_id"].tolist() == ["reports-1", "reports-2", "reports-3"]
 
 
+@pytest.mark.parametrize("family", ["generic", "acled", "ucdp"])
+def test_a_count_that_is_not_a_number_is_reported_not_silently_lost(tmp_path, family):
+    header, row = {
+        "generic": ("date,location,killed", "2023-10-19,Dumayr,{n}"),
+        "acled": (
+            "event_id_cnty,event_date,event_type,actor1,location,fatalities",
+            "SYR{id},19 October 2023,Battles,X,Dumayr,{n}",
+        ),
+        "ucdp": (
+            "id,date_start,date_end,type_of_violence,side_a,where_coordinates,best",
+            "{id},2023-10-19,2023-10-19,1,X,Dumayr,{n}",
+        ),
+    }[family]
+    path = tmp_path / "counts.csv"
+    path.write_text("\n".join([header, row.format(id=1, n="two"), row.format(id=2, n=3)]) + "\n")
+    events, problems = read_events(
+        path, columns={"fatalities": "killed"} if family == "generic" else None
+    )
+    assert events["dataset"].tolist() == [family] * 2  # both rows stay events
+    assert pd.isna(events["fatalities"].iloc[0]) and events["fatalities"].iloc[1] == 3
+    column = {"generic": "killed", "acled": "fatalities", "ucdp": "best"}[family]
+    assert [str(p) for p in problems] == [
+        f"{path}:1: {column} ('two'): not a whole number >= 0; fatalities left unknown"
+    ]
+
+
 def test_column_mapping_from_file_and_errors(tmp_path):
     mapping_file = tmp_path / "columns.txt"
     mapping_file.write_text("# my sheet\ndate=Date\nplace=Where\n", encoding="utf-8")

@@ -63,4 +63,5 @@ def map_rows(raw: pd.DataFrame, file: str) -> Mapped:
             column_name(raw.columns, "latitude") or "latitude",
             column_name(raw.columns, "longitude") or "longitude",
         ),
+        count_columns={"fatalities": column_name(raw.columns, "fatalities")},
     )

@@ -235,4 +235,5 @@ def map_rows(raw: pd.DataFrame, file: str, found: Mapping[str, str]) -> Mapped:
         latitude=get("latitude") if has_coordinates else None,
         longitude=get("longitude") if has_coordinates else None,
         coordinate_fields=(found.get("latitude", "latitude"), found.get("longitude", "longitude")),
+        count_columns={"fatalities": found.get("fatalities")},
     )

@@ -29,7 +29,8 @@ class Mapped:
     ``fields`` holds typed Series for schema columns (``date_start`` NaT where the date
     did not parse); ``date_text``/``date_field`` name the raw date for messages;
     ``latitude``/``longitude`` are the raw coordinate text (None when the source has
-    none); ``consumed`` are source columns that *are* schema columns (geo's own layout),
+    none); ``count_columns`` name the source columns of counts (``fatalities``), whose
+    values that are not counts are reported; ``consumed`` are source columns that *are* schema columns (geo's own layout),
     so they are not kept twice.
     """
 
@@ -41,6 +42,8 @@ class Mapped:
     coordinate_fields: tuple[str, str] = ("latitude", "longitude")
     consumed: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    # schema count field -> the source column it was parsed from, to report unparsed values
+    count_columns: dict[str, str | None] = field(default_factory=dict)
 
 
 def column(raw: pd.DataFrame, *names: str) -> pd.Series:
@@ -93,6 +96,20 @@ def finish(
         text = str(mapped.date_text.get(row, "") or "").strip()
         reason = f"not a date; {DATE_HINT}" if text else "missing date"
         problems.append(Problem(file, int(row), mapped.date_field, reason, value=text or None))
+    for name, source_column in mapped.count_columns.items():
+        if source_column is None:
+            continue
+        text = raw[source_column].fillna("").astype(str).str.strip()
+        for row in raw.index[text.ne("") & fields[name].isna() & ~rejected]:
+            problems.append(
+                Problem(
+                    file,
+                    int(row),
+                    source_column,
+                    f"not a whole number >= 0; {name} left unknown",
+                    value=text[row],
+                )
+            )
     end = fields.get("date_end", pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"))
     end = end.where(end.notna(), start)
     backwards = end.lt(start) & ~rejected

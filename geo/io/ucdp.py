@@ -13,7 +13,7 @@ from geo.io.fields import (
     strip_admin_suffix,
     text_or_na,
 )
-from geo.io.mapping import Mapped, column
+from geo.io.mapping import Mapped, column, column_name
 from geo.report import Problem
 
 NAME = "ucdp"
@@ -58,7 +58,13 @@ def map_rows(raw: pd.DataFrame, file: str) -> Mapped:
     }
     latitude, longitude, problems = _agree_with_wkt(raw, file)
     return Mapped(
-        fields, column(raw, "date_start"), "date_start", latitude, longitude, problems=problems
+        fields,
+        column(raw, "date_start"),
+        "date_start",
+        latitude,
+        longitude,
+        problems=problems,
+        count_columns={"fatalities": column_name(raw.columns, "best")},
     )
 
 
