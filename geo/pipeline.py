@@ -30,7 +30,8 @@ class PipelineResult:
     ``events`` holds the mapped events (a geometry each), ``unresolved`` one row per input
     row not on the map (status unresolved or rejected, with the reason; see
     :func:`geo.io.unresolved_table`), ``report`` the counts and every
-    problem (rejected rows included), ``layers`` the admin layers used for the join.
+    problem (rejected rows included), ``layers`` the admin layers used for the join;
+    :attr:`attribution` the credits a map or export of the events must carry.
     """
 
     events: gpd.GeoDataFrame
