@@ -9,6 +9,7 @@ import sys
 import pyogrio
 import pytest
 
+from geo.cli import main
 from geo.credits import GAZETTEER_CREDITS
 from geo.io import metadata_path
 from tests.conftest import REPO
@@ -22,6 +23,13 @@ def geo(*args, check=False):
         cwd=REPO,
         check=check,
     )
+
+
+def geo_here(capsys, *args) -> tuple[int, str, str]:
+    """The CLI in this process: quicker where no exit status of a process or pipe matters."""
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 def test_export_demo_events_to_geojson_read_back_by_gdal(demo_events, data_dir, tmp_path):
@@ -118,17 +126,21 @@ def test_bad_join_options_are_one_line_errors(demo_events, data_dir, tmp_path, o
 @pytest.mark.parametrize(
     ("name", "message"), [("o.shp", "unknown output format"), ("folder.csv", "is a folder")]
 )
-def test_a_wrong_output_name_fails_before_the_run(command, name, message, demo_events, tmp_path):
+def test_a_wrong_output_name_fails_before_the_run(
+    capsys, command, name, message, demo_events, tmp_path
+):
     # the data directory is checked only when the run starts: the output name comes first
     (tmp_path / "folder.csv").mkdir()
-    done = geo(command, demo_events, "--data-dir", tmp_path / "none", "-o", tmp_path / name)
-    assert done.returncode == 2
-    assert done.stderr.startswith(f"geo: error: {tmp_path / name}: {message}")
+    code, _, err = geo_here(
+        capsys, command, demo_events, "--data-dir", tmp_path / "none", "-o", tmp_path / name
+    )
+    assert code == 2
+    assert err.startswith(f"geo: error: {tmp_path / name}: {message}")
 
 
-def test_geocode_output_credits_the_boundaries_too(demo_events, data_dir, tmp_path):
+def test_geocode_output_credits_the_boundaries_too(capsys, demo_events, data_dir, tmp_path):
     out = tmp_path / "located.csv"
-    assert geo("geocode", demo_events, "--data-dir", data_dir, "-o", out).returncode == 0
+    assert geo_here(capsys, "geocode", demo_events, "--data-dir", data_dir, "-o", out)[0] == 0
     credits = json.loads(metadata_path(out).read_text())["attribution"]
     assert any(c.startswith("Boundaries: ") for c in credits)
     assert GAZETTEER_CREDITS["geonames"] in credits
@@ -152,12 +164,14 @@ def test_a_closed_output_pipe_still_writes_the_file(events_dir, data_dir, tmp_pa
 
 
 @pytest.mark.parametrize(("command", "name"), [("map", "out.html"), ("export", "out.geojson")])
-def test_a_folder_as_output_is_a_one_line_error(command, name, demo_events, data_dir, tmp_path):
+def test_a_folder_as_output_is_a_one_line_error(
+    capsys, command, name, demo_events, data_dir, tmp_path
+):
     folder = tmp_path / name
     folder.mkdir()
-    done = geo(command, demo_events, "--data-dir", data_dir, "-o", folder)
-    assert done.returncode == 2
-    assert done.stderr == f"geo: error: {folder}: is a folder; give the name of a file to write\n"
+    code, _, err = geo_here(capsys, command, demo_events, "--data-dir", data_dir, "-o", folder)
+    assert code == 2
+    assert err == f"geo: error: {folder}: is a folder; give the name of a file to write\n"
     assert list(tmp_path.iterdir()) == [folder]  # no temporary file left behind
 
 
