@@ -7,6 +7,7 @@ stderr and exit code 2; a run that could map nothing exits 1.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections import Counter
@@ -34,6 +35,14 @@ def _distance_km(text: str) -> float:
     if not value >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"{text!r} is not a distance >= 0 (km)")
     return value
+
+
+def _day(text: str) -> str:
+    """A YYYY-MM-DD date, checked when the arguments are parsed rather than after the run."""
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -209,9 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="inline every asset: a self-contained file with no external request",
     )
     p.add_argument(
-        "--from", dest="start", help="initial start date of the time control (YYYY-MM-DD)"
+        "--from",
+        dest="start",
+        type=_day,
+        help="initial start date of the time control (YYYY-MM-DD)",
     )
-    p.add_argument("--to", dest="end", help="initial end date of the time control (YYYY-MM-DD)")
+    p.add_argument(
+        "--to", dest="end", type=_day, help="initial end date of the time control (YYYY-MM-DD)"
+    )
     p.add_argument(
         "--type",
         dest="types",

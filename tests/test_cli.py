@@ -122,6 +122,19 @@ def test_bad_join_options_are_one_line_errors(demo_events, data_dir, tmp_path, o
     assert "Traceback" not in done.stderr
 
 
+def test_a_bad_map_date_fails_before_the_run(capsys, demo_events, tmp_path):
+    # no data directory needed: the option is refused while the arguments are parsed
+    with pytest.raises(SystemExit) as done:
+        main(["map", str(demo_events), "--from", "2023-13-01", "-o", str(tmp_path / "m.html")])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        err.splitlines()[-1]
+        == "geo map: error: argument --from: '2023-13-01' is not a date (YYYY-MM-DD)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("command", ["export", "geocode"])
 @pytest.mark.parametrize(
     ("name", "message"), [("o.shp", "unknown output format"), ("folder.csv", "is a folder")]
