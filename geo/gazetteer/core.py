@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.gazetteer.index import IndexData, load_or_build
 from geo.gazetteer.normalize import (
+    core_name,
     fold_key,
     name_key,
     script_of,
@@ -52,6 +53,9 @@ SKELETON_CUTOFF = 72.0
 # hints (or the other places in the text) agree with it; below, it is reported.
 FUZZY_ACCEPT = 90.0
 FUZZY_ACCEPT_SUPPORTED = 80.0
+# Score of a name matching once a generic first word ("Tall", "Khirbat", "Mazra`at") is
+# dropped from it or from the gazetteer's name: accepted only with hints or context.
+CORE_SCORE = 88.0
 # Score ceiling of a fuzzy match whose consonants differ by a substitution.
 SUBSTITUTION_SCORE = 85.0
 # Candidates closer than this are one place (two sources, or a place and its centroid).
@@ -190,6 +194,11 @@ class Gazetteer:
         names = data.names
         self._by_key = _group_names(names, "key")
         self._by_fold = _group_names(names, "fold")
+        cores = [core_name(k) for k in names["key"].tolist()]
+        has_core = np.array([c is not None for c in cores], dtype=bool)
+        self._by_core = _group_names(
+            names[has_core].assign(core=[fold_key(c) for c in cores if c is not None]), "core"
+        )
         folds = names.drop_duplicates("fold")
         self._fold_vocab: list[str] = folds["fold"].tolist()
         self._by_skeleton: dict[str, list[str]] = {}
@@ -554,7 +563,9 @@ class Gazetteer:
         elif kind:
             variants[0] = (key, kind)
         best_failure: Resolution | None = None
-        stages = [self._stage_exact, self._stage_fold] + ([self._stage_fuzzy] if fuzzy else [])
+        stages = [self._stage_exact, self._stage_fold] + (
+            [self._stage_core, self._stage_fuzzy] if fuzzy else []
+        )
         # An admin descriptor first asks for that level in every stage ("Albu Kamal
         # district" is the district, found by the fold, before the same-name subdistrict).
         passes = (True, False) if kind in ("adm1", "adm2", "adm3", "place") else (False,)
@@ -590,6 +601,27 @@ class Gazetteer:
         entries, _, curated = hit
         return _Match(
             entries, np.full(len(entries), 95.0), "fuzzy", ["fuzzy"] * len(entries), curated
+        )
+
+    def _stage_core(self, key: str) -> _Match | None:
+        """The name with a generic first word ("Tall", "Khirbat", "Mazra`at") dropped on
+        either side: "Abu Rasin" finds "Tall Abu Rasayn", "Tall Harmal" finds "Harmal"."""
+        hits = [self._by_core.get(fold_key(key))]
+        core = core_name(key)
+        if core is not None:
+            hits += [self._by_fold.get(fold_key(core)), self._by_core.get(fold_key(core))]
+        hits = [h for h in hits if h is not None]
+        if not hits:
+            return None
+        entries = np.concatenate([h[0] for h in hits])
+        curated = np.concatenate([h[2] for h in hits])
+        entries, first = np.unique(entries, return_index=True)
+        return _Match(
+            entries,
+            np.full(len(entries), CORE_SCORE),
+            "fuzzy",
+            ["fuzzy"] * len(entries),
+            curated[first],
         )
 
     def _stage_fuzzy(self, key: str) -> _Match | None:
