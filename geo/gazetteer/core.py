@@ -209,6 +209,7 @@ class Gazetteer:
         for fold in self._fold_vocab:
             self._vocab_by_initial.setdefault(fold[:1], []).append(fold)
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
+        self._candidate_cache: dict[tuple[int, float], Candidate] = {}
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
@@ -1006,8 +1007,10 @@ class Gazetteer:
         candidates: tuple[Candidate, ...],
         reason: str,
     ) -> Resolution:
-        kind = self._kind[entry]
-        lat, lon = float(self._lat[entry]), float(self._lon[entry])
+        entry = int(entry)
+        rows = self._rows
+        kind = rows["kind"][entry]
+        lat, lon = rows["lat"][entry], rows["lon"][entry]
         if kind in _AREA_KINDS:
             geometry = self.area_geometry(entry) or Point(lon, lat)
             precision = {"region": "region", "country": "country"}.get(kind, kind)
@@ -1023,33 +1026,52 @@ class Gazetteer:
             geometry=geometry,
             precision=precision,
             method=method,
-            matched_name=str(self._name[entry]),
-            source=str(self._source[entry]),
-            source_id=str(self._source_id[entry]),
+            matched_name=rows["name"][entry],
+            source=rows["source"][entry],
+            source_id=rows["source_id"][entry],
             score=score,
             n_candidates=n_candidates,
             candidates=candidates,
             reason=reason,
-            adm_pcodes=(
-                str(self._adm1[entry]),
-                str(self._adm2[entry]),
-                str(self._adm3_codes[entry]),
-            ),
+            adm_pcodes=(rows["adm1"][entry], rows["adm2"][entry], rows["adm3"][entry]),
         )
 
     def _candidate(self, entry: int, score: float) -> Candidate:
-        entry = int(entry)
-        return Candidate(
-            name=str(self._name[entry]),
-            latitude=float(self._lat[entry]),
-            longitude=float(self._lon[entry]),
-            kind=str(self._kind[entry]),
-            source=str(self._source[entry]),
-            source_id=str(self._source_id[entry]),
-            adm1_pcode=str(self._adm1[entry]),
-            score=float(score),
-            importance=float(self._importance[entry]),
+        entry, score = int(entry), float(score)
+        cache = self._candidate_cache
+        found = cache.get((entry, score))
+        if found is not None:
+            return found
+        # Plain lists: item access on them is much cheaper than on numpy arrays.
+        rows = self._rows
+        found = cache[(entry, score)] = Candidate(
+            name=rows["name"][entry],
+            latitude=rows["lat"][entry],
+            longitude=rows["lon"][entry],
+            kind=rows["kind"][entry],
+            source=rows["source"][entry],
+            source_id=rows["source_id"][entry],
+            adm1_pcode=rows["adm1"][entry],
+            score=score,
+            importance=rows["importance"][entry],
         )
+        return found
+
+    @cached_property
+    def _rows(self) -> dict[str, list]:
+        """Entry attributes as Python lists (str / float), for building results."""
+        return {
+            "name": [str(v) for v in self._name],
+            "lat": self._lat.tolist(),
+            "lon": self._lon.tolist(),
+            "kind": [str(v) for v in self._kind],
+            "source": [str(v) for v in self._source],
+            "source_id": [str(v) for v in self._source_id],
+            "adm1": [str(v) for v in self._adm1],
+            "adm2": [str(v) for v in self._adm2],
+            "adm3": [str(v) for v in self._adm3_codes],
+            "importance": self._importance.tolist(),
+        }
 
     # -- internals: admin hints ------------------------------------------------------------
 
@@ -1178,22 +1200,23 @@ class Gazetteer:
         """P-code -> polygon of the admin layer at ``level``."""
         cache = self.__dict__.setdefault("_shapes_by_level", {})
         if level not in cache:
-            if level == 3:
-                layer = self._admin3_layer()
-            else:
-                from geo.boundaries import load_admin_layers
-
-                layer = load_admin_layers(self.data_dir)[level]
+            layer = self._admin3_layer() if level == 3 else self._admin_layers()[level]
             cache[level] = dict(
                 zip(layer[f"adm{level}_pcode"], layer.geometry.to_numpy(), strict=True)
             )
         return cache[level]
 
-    def _admin3_layer(self):
-        if self._adm3 is None:
+    def _admin_layers(self) -> dict:
+        """Every admin layer of the data directory, read once (reading is the slow part)."""
+        if "_layers" not in self.__dict__:
             from geo.boundaries import load_admin_layers
 
-            self._adm3 = load_admin_layers(self.data_dir)[3]
+            self.__dict__["_layers"] = load_admin_layers(self.data_dir)
+        return self.__dict__["_layers"]
+
+    def _admin3_layer(self):
+        if self._adm3 is None:
+            self._adm3 = self._admin_layers()[3]
         return self._adm3
 
     @cached_property
