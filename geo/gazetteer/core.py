@@ -63,6 +63,9 @@ SAME_PLACE_KM = 6.0
 # An importance lead this large (one tier: admin seat over village) decides between
 # same-name places; less is ambiguous.
 IMPORTANCE_MARGIN = 0.9
+# Importance of a village (GeoNames PPL); "X village" ranks no candidate above it.
+VILLAGE_IMPORTANCE = 2.0
+_VILLAGE_WORDS = frozenset({"village", "hamlet", "قريه"})
 # A fuzzy score lead this large decides between candidates.
 SCORE_MARGIN = 6.0
 # Other places named in the same text count as context within this distance.
@@ -74,6 +77,7 @@ HINT_TOLERANCE_KM = 10.0
 _SPLIT_PARTS = re.compile(
     r"\s*(?:[,;،]|\s-\s|\(|\)|\s+in\s+(?:the\s+)?|\s+near\s+)\s*", re.IGNORECASE
 )
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
 
 
@@ -397,6 +401,12 @@ class Gazetteer:
             out = self._match_name(variant, hints, context=(), fuzzy=False)
             if out.status == "resolved":
                 return replace(out, query=text)
+        # 2b. an article glued to its word: "Dahiet Elasad" = "Dahiyat al Asad"
+        unglued = self._unglue_articles(text)
+        if unglued is not None:
+            out = self._match_name(unglued, hints, context=())
+            if out.status == "resolved":
+                return replace(out, query=text)
         # 3. "road between A and B": the midpoint
         between = parse_between(text)
         if between is not None:
@@ -428,6 +438,27 @@ class Gazetteer:
                     if out.status != "unresolved":
                         return replace(out, query=text)
         return whole
+
+    def _unglue_articles(self, text: str) -> str | None:
+        """``text`` with "el"/"al" split off the words that begin with it and are no
+        gazetteer word themselves ("Elasad" -> "asad"), or None when there is none."""
+        words = name_key(text).split()
+        changed = False
+        for i, word in enumerate(words):
+            if (
+                len(word) >= 6
+                and word[:2] in ("el", "al")
+                and word not in self._name_words
+                and not _ARABIC_LETTER.match(word)
+            ):
+                words[i] = word[2:]
+                changed = True
+        return " ".join(words) if changed else None
+
+    @cached_property
+    def _name_words(self) -> frozenset[str]:
+        """Every word of every gazetteer name key."""
+        return frozenset(w for key in self._by_key for w in key.split())
 
     def _resolve_parts(self, text: str, parts: list[str], hints: tuple, depth: int) -> Resolution:
         """The first part is the place; the others are context ("X village, Manbij")."""
@@ -563,6 +594,7 @@ class Gazetteer:
             variants.append((stripped, kind))
         elif kind:
             variants[0] = (key, kind)
+        village = bool(_VILLAGE_WORDS.intersection(key.split()))
         best_failure: Resolution | None = None
         stages = [self._stage_exact, self._stage_fold] + (
             [self._stage_core, self._stage_fuzzy] if fuzzy else []
@@ -576,7 +608,9 @@ class Gazetteer:
                     match = stage(variant)
                     if match is None or not len(match.entries):
                         continue
-                    result = self._decide(text, match, wanted, hints, context, strict=strict)
+                    result = self._decide(
+                        text, match, wanted, hints, context, strict=strict, village=village
+                    )
                     if result.status != "unresolved":
                         if wanted == "site" and variant != key and result.precision == "point":
                             # "Sidnaya Military Prison" -> Sidnaya: near the town, not at it.
@@ -749,6 +783,7 @@ class Gazetteer:
         context: tuple,
         *,
         strict: bool = False,
+        village: bool = False,
     ) -> Resolution:
         entries, scores = match.entries, match.scores
         if len(entries) == 1 and not context:
@@ -821,7 +856,11 @@ class Gazetteer:
                     reason="no similar name near the other places in the text",
                 )
         # Best score first, then importance.
-        order = np.lexsort((-self._importance[entries], -scores))
+        importance = self._importance
+        if village:
+            # "X village": a city or admin seat of the same name is no better a guess.
+            importance = np.minimum(importance, VILLAGE_IMPORTANCE)
+        order = np.lexsort((-importance[entries], -scores))
         entries, scores, methods = entries[order], scores[order], methods[order]
         clusters = self._clusters(entries)
         candidates = tuple(
@@ -835,9 +874,7 @@ class Gazetteer:
         if n_places > 1:
             second = clusters[1]
             lead_score = scores[top[0]] - scores[second[0]]
-            lead_importance = (
-                self._importance[entries[top[0]]] - self._importance[entries[second[0]]]
-            )
+            lead_importance = importance[entries[top[0]]] - importance[entries[second[0]]]
             if lead_score < SCORE_MARGIN and lead_importance < IMPORTANCE_MARGIN:
                 heads = np.array([entries[c[0]] for c in clusters])
                 cands = tuple(self._candidate(entries[c[0]], scores[c[0]]) for c in clusters[:5])
