@@ -121,3 +121,22 @@ def test_batched_fuzzy_stage_finds_the_same_candidates_as_one_by_one(gazetteer, 
     single = [gazetteer.resolve(n) for n in names]
     assert [(r.status, r.source_id) for r in batched] == [(r.status, r.source_id) for r in single]
     assert any(r.status == "resolved" and r.score < 100 for r in batched)
+
+
+@pytest.mark.parametrize(
+    "written", ["Kafr Zita al Sharqiyah", "Kafr Zayta Tahtani", "كفر زيتا الجديدة"]
+)
+def test_a_qualified_name_the_gazetteer_lacks_is_near_the_plain_one(gazetteer, written):
+    plain = gazetteer.resolve("Kafr Zaytā")
+    result = gazetteer.resolve(written)
+    assert result.status == "resolved"
+    assert result.source_id == plain.source_id
+    assert result.precision == "near"
+    assert "not found" in result.reason
+
+
+def test_a_qualified_name_the_gazetteer_has_is_itself(gazetteer):
+    result = gazetteer.resolve("Baghuz Fawqani")
+    assert result.status == "resolved"
+    assert result.precision == "point"
+    assert result.matched_name == "Baghuz Fawqani"

@@ -77,6 +77,55 @@ HINT_TOLERANCE_KM = 10.0
 _SPLIT_PARTS = re.compile(
     r"\s*(?:[,;،]|\s-\s|\(|\)|\s+in\s+(?:the\s+)?|\s+near\s+)\s*", re.IGNORECASE
 )
+# Words that set one of two same-name villages apart (lower / upper, east / west, north /
+# south, big / small, new / old), in Latin (folded) and Arabic.
+_QUALIFIER_FOLDS = frozenset(
+    fold_key(name_key(word))
+    for word in [
+        "tahtani",
+        "tahtaniyah",
+        "fawqani",
+        "fawqaniyah",
+        "foqani",
+        "sharqi",
+        "sharqiyah",
+        "gharbi",
+        "gharbiyah",
+        "shamali",
+        "shamaliyah",
+        "janubi",
+        "janubiyah",
+        "kabir",
+        "kabirah",
+        "saghir",
+        "saghirah",
+        "sghir",
+        "jadid",
+        "jadidah",
+        "qadim",
+        "qadimah",
+        "تحتاني",
+        "تحتانيه",
+        "فوقاني",
+        "فوقانيه",
+        "شرقي",
+        "شرقيه",
+        "غربي",
+        "غربيه",
+        "شمالي",
+        "شماليه",
+        "جنوبي",
+        "جنوبيه",
+        "كبير",
+        "كبيره",
+        "صغير",
+        "صغيره",
+        "جديد",
+        "جديده",
+        "قديم",
+        "قديمه",
+    ]
+)
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
 
@@ -407,6 +456,20 @@ class Gazetteer:
             out = self._match_name(unglued, hints, context=())
             if out.status == "resolved":
                 return replace(out, query=text)
+        # 2c. "Baghuz Tahtani" (lower / upper / eastern / new ... X) that the gazetteer
+        # lacks: near X.
+        base = self._drop_qualifier(text)
+        if base is not None:
+            out = self._match_name(base, hints, context=())
+            if out.status == "resolved" and out.precision == "point":
+                return replace(
+                    out,
+                    query=text,
+                    precision="near",
+                    method="relative",
+                    reason=f"{text!r} not found; located at {out.matched_name!r}, which it "
+                    "qualifies",
+                )
         # 3. "road between A and B": the midpoint
         between = parse_between(text)
         if between is not None:
@@ -454,6 +517,16 @@ class Gazetteer:
                 words[i] = word[2:]
                 changed = True
         return " ".join(words) if changed else None
+
+    @staticmethod
+    def _drop_qualifier(text: str) -> str | None:
+        """The name key without a last qualifier word ("baghuz tahtani" -> "baghuz"), or
+        None when it has none (or nothing would be left)."""
+        key = split_descriptors(name_key(text))[0]
+        words = key.split()
+        if len(words) < 2 or fold_key(words[-1]) not in _QUALIFIER_FOLDS:
+            return None
+        return " ".join(words[:-1])
 
     @cached_property
     def _name_words(self) -> frozenset[str]:
