@@ -197,7 +197,7 @@ MISS_CLASSES = (
     "dataset point at another named place",
     "no place name in the text",
 )
-SIMILAR = 75.0
+SIMILAR = 80.0
 
 
 def classify_misses(gazetteer, out: pd.DataFrame) -> pd.DataFrame:

@@ -338,7 +338,8 @@ class Gazetteer:
             cached = self._resolve_text(name.strip(), codes, depth=0)
             if cached.status != "resolved":
                 cached = self._hint_fallback(cached, codes, hints)
-            cached = replace(cached, query=name)
+            if cached.query != name:
+                cached = replace(cached, query=name)
             if len(self._resolve_cache) < 500_000:
                 self._resolve_cache[cache_key] = cached
         return cached
@@ -1072,14 +1073,19 @@ class Gazetteer:
                 _haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
                 <= SAME_PLACE_KM
             )
-            owner = np.full(len(entries), -1)
+            # Plain lists: these sets are small, and per-row numpy calls cost more.
+            rows = near.tolist()
+            n = len(rows)
+            owner = [-1] * n
             groups: list[list[int]] = []
-            for pos in range(len(entries)):
+            for pos in range(n):
                 if owner[pos] >= 0:
                     continue
-                members = np.flatnonzero(near[pos] & (owner < 0))
-                owner[members] = len(groups)
-                groups.append(members.tolist())
+                row = rows[pos]
+                members = [j for j in range(n) if row[j] and owner[j] < 0]
+                for j in members:
+                    owner[j] = len(groups)
+                groups.append(members)
             return groups
         clusters: list[list[int]] = []
         heads: list[int] = []
@@ -1150,21 +1156,24 @@ class Gazetteer:
         entry, score = int(entry), float(score)
         cache = self._candidate_cache
         found = cache.get((entry, score))
-        if found is not None:
-            return found
-        # Plain lists: item access on them is much cheaper than on numpy arrays.
-        rows = self._rows
-        found = cache[(entry, score)] = Candidate(
-            name=rows["name"][entry],
-            latitude=rows["lat"][entry],
-            longitude=rows["lon"][entry],
-            kind=rows["kind"][entry],
-            source=rows["source"][entry],
-            source_id=rows["source_id"][entry],
-            adm1_pcode=rows["adm1"][entry],
-            score=score,
-            importance=rows["importance"][entry],
-        )
+        if found is None:
+            rows = self._rows
+            # The frozen dataclass's __init__ sets each field through object.__setattr__,
+            # which dominates when thousands of names are ranked; fill the instance
+            # dictionary directly instead (same object, same fields).
+            found = object.__new__(Candidate)
+            found.__dict__.update(
+                name=rows["name"][entry],
+                latitude=rows["lat"][entry],
+                longitude=rows["lon"][entry],
+                kind=rows["kind"][entry],
+                source=rows["source"][entry],
+                source_id=rows["source_id"][entry],
+                adm1_pcode=rows["adm1"][entry],
+                score=score,
+                importance=rows["importance"][entry],
+            )
+            cache[(entry, score)] = found
         return found
 
     @cached_property
