@@ -9,7 +9,12 @@ hints, and compared with the dataset's own coordinates:
 - right governorate: every row with coordinates (the governorate of our location, or of
   the area we return, against the governorate the dataset's point falls in); target >= 99%.
 
-Misses are listed by name. Speed: index build (cold) and load (cached), distinct-name
+Airwars rows are read as ``geo.io.airwars`` reads them (full location text; the incident's
+region as the governorate hint where the governorate is blank). Misses are counted by
+class (see ``classify_misses``: not matched / wrong candidate although the gazetteer has a
+similar name within 5 km of the dataset's point, missing from the gazetteer, or the
+dataset's point sitting on another named place) and listed by name. Options only through
+``python -m benchmarks.bench_geocode --misses N --skip-speed``. Speed: index build (cold) and load (cached), distinct-name
 resolution (exact and fuzzy, names/s), and 1M event rows naming ~10k distinct places
 through ``geo.geocode.geocode`` (target <= 5 s), with peak memory.
 """
