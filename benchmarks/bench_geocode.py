@@ -14,9 +14,11 @@ region as the governorate hint where the governorate is blank). Misses are count
 class (see ``classify_misses``: not matched / wrong candidate although the gazetteer has a
 similar name within 5 km of the dataset's point, missing from the gazetteer, or the
 dataset's point sitting on another named place) and listed by name. Options only through
-``python -m benchmarks.bench_geocode --misses N --skip-speed``. Speed: index build (cold) and load (cached), distinct-name
-resolution (exact and fuzzy, names/s), and 1M event rows naming ~10k distinct places
-through ``geo.geocode.geocode`` (target <= 5 s), with peak memory.
+``python -m benchmarks.bench_geocode --misses N --skip-speed``.
+
+Speed: index build (cold) and load (cached), distinct-name resolution (exact and fuzzy,
+names/s), and 1M event rows naming ~10k distinct places through ``geo.geocode.geocode``
+(target <= 5 s), with peak memory.
 """
 
 from __future__ import annotations
