@@ -10,6 +10,8 @@ separates make the name *ambiguous*: reported with its candidates, never guessed
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -53,6 +55,8 @@ SKELETON_CUTOFF = 72.0
 # hints (or the other places in the text) agree with it; below, it is reported.
 FUZZY_ACCEPT = 90.0
 FUZZY_ACCEPT_SUPPORTED = 80.0
+# Similarity matrices larger than this are computed on every core.
+_THREADED_CELLS = 4_000_000
 # Score of a name matching once a generic first word ("Tall", "Khirbat", "Mazra`at") is
 # dropped from it or from the gazetteer's name: accepted only with hints or context.
 CORE_SCORE = 88.0
@@ -802,10 +806,19 @@ class Gazetteer:
         if key not in cache:
             low = length * FUZZY_CUTOFF / (200 - FUZZY_CUTOFF)
             high = length * (200 - FUZZY_CUTOFF) / FUZZY_CUTOFF
-            cache[key] = [
-                f for f in self._vocab_by_initial.get(initial, []) if low <= len(f) <= high
-            ]
+            folds, lengths = self._vocab_by_length(initial)
+            start = bisect.bisect_left(lengths, math.ceil(low))
+            stop = bisect.bisect_right(lengths, math.floor(high))
+            cache[key] = folds[start:stop]
         return cache[key]
+
+    def _vocab_by_length(self, initial: str) -> tuple[list[str], list[int]]:
+        """Folds starting with ``initial``, sorted by length, and their lengths."""
+        cache = self.__dict__.setdefault("_vocab_sorted", {})
+        if initial not in cache:
+            folds = sorted(self._vocab_by_initial.get(initial, []), key=len)
+            cache[initial] = (folds, [len(f) for f in folds])
+        return cache[initial]
 
     def _prefetch_fuzzy(self, names: Iterable[str]) -> None:
         """Fill the fuzzy cache for the names that no exact/alias/fold key matches,
@@ -836,7 +849,8 @@ class Gazetteer:
                         scorer=fuzz.ratio,
                         score_cutoff=FUZZY_CUTOFF,
                         dtype=np.uint8,
-                        workers=-1,
+                        # Threads pay off on big blocks only; most blocks are small.
+                        workers=-1 if len(chunk) * len(vocab) > _THREADED_CELLS else 1,
                     )
                     rows, cols = np.nonzero(matrix)
                     for r, c in zip(rows, cols, strict=True):
