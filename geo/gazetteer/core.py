@@ -951,9 +951,6 @@ class Gazetteer:
         order = np.lexsort((-importance[entries], -scores))
         entries, scores, methods = entries[order], scores[order], methods[order]
         clusters = self._clusters(entries)
-        candidates = tuple(
-            self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
-        )
         supported = bool(context) or (any(hints) and agreement.max() > 0)
         # A fuzzy match too weak to stand alone (not backed by hints or context).
         weak = scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED)
@@ -994,6 +991,9 @@ class Gazetteer:
                         )
                     ),
                 )
+        candidates = tuple(
+            self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
+        )
         if weak:
             return Resolution(
                 query=text,
