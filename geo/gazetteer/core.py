@@ -1262,6 +1262,8 @@ class Gazetteer:
         n = len(entries)
         agrees = np.ones(n, dtype=bool)
         strength = np.zeros(n, dtype=int)
+        if not codes1 and not codes2:
+            return agrees, strength
         for level, codes, weight in ((1, codes1, 1), (2, codes2, 2)):
             if not codes:
                 continue
