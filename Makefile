@@ -34,11 +34,19 @@ demo: install assets
 	$(BIN)/geo map data/events/dumayr_raid.csv --data-dir $(DATA) --offline \
 	  --title "Dumayr raid, 19 October 2023 (as reported)" -o maps/dumayr_raid.html
 
-test: install system assets
+lint: install
 	$(BIN)/ruff check geo tests benchmarks
+	$(BIN)/ruff format --check geo tests benchmarks
+
+test: install system assets lint
 	$(BIN)/python -m pytest -q
 
-bench: install assets
+# folium's own plugins, pinned, as the reference pages of the render benchmark.
+BENCH_NPM := leaflet@1.9.3 jquery@3.7.1 iso8601-js-period@0.2.1 leaflet-timedimension@1.1.1 moment@2.18.1
+
+bench: install system assets
+	[ -d .cache/bench-npm/node_modules/leaflet-timedimension ] || \
+	  npm install --silent --no-audit --no-fund --prefix .cache/bench-npm $(BENCH_NPM)
 	$(BIN)/python -m benchmarks
 
 clean:
