@@ -455,13 +455,13 @@ class Gazetteer:
             out = self._match_name(variant, hints, context=(), fuzzy=False)
             if out.status == "resolved":
                 return replace(out, query=text)
-        # 2b. an article glued to its word: "Dahiet Elasad" = "Dahiyat al Asad"
+        # 2b. an article glued to its word: "Jinn Elalbawi" = "Jinn al Albawi"
         unglued = self._unglue_articles(text)
         if unglued is not None:
             out = self._match_name(unglued, hints, context=())
             if out.status == "resolved":
                 return replace(out, query=text)
-        # 2c. "Baghuz Tahtani" (lower / upper / eastern / new ... X) that the gazetteer
+        # 2c. "Kafr Zita Tahtani" (lower / upper / eastern / new ... X) that the gazetteer
         # lacks: near X.
         base = self._drop_qualifier(text)
         if base is not None:
@@ -525,7 +525,7 @@ class Gazetteer:
 
     @staticmethod
     def _drop_qualifier(text: str) -> str | None:
-        """The name key without a last qualifier word ("baghuz tahtani" -> "baghuz"), or
+        """The name key without a last qualifier word ("kafr zita tahtani" -> "kafr zita"), or
         None when it has none (or nothing would be left)."""
         key = split_descriptors(name_key(text))[0]
         words = key.split()
@@ -718,7 +718,7 @@ class Gazetteer:
 
     def _stage_core(self, key: str) -> _Match | None:
         """The name with a generic first word ("Tall", "Khirbat", "Mazra`at") dropped on
-        either side: "Abu Rasin" finds "Tall Abu Rasayn", "Tall Harmal" finds "Harmal"."""
+        either side: "Tunaynir" finds "Tall Tunaynir", "Tall Kafr Zita" finds "Kafr Zayta"."""
         hits = [self._by_core.get(fold_key(key))]
         core = core_name(key)
         if core is not None:
