@@ -1,7 +1,8 @@
 """Run benchmarks and print their tables: ``python -m benchmarks [NAME ...]``.
 
-Each ``benchmarks/bench_NAME.py`` has a ``main()`` that prints a table. With no NAME,
-every benchmark runs in turn.
+Each ``benchmarks/bench_NAME.py`` has a ``main(argv)`` that prints a table. With no NAME,
+every benchmark runs in turn; ``python -m benchmarks NAME --option ...`` passes the options
+to that one benchmark (``python -m benchmarks.bench_NAME --help`` lists them).
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or available()
+    first_option = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    names, options = argv[:first_option] or available(), argv[first_option:]
+    if options and len(names) != 1:
+        print(
+            "options go to one benchmark: python -m benchmarks NAME --option ...", file=sys.stderr
+        )
+        return 2
     unknown = sorted(set(names) - set(available()))
     if unknown:
         print(f"unknown benchmark(s) {unknown}; available: {available()}", file=sys.stderr)
@@ -31,7 +38,7 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"\n## {name}\n")
         started = time.perf_counter()
-        importlib.import_module(f"benchmarks.bench_{name}").main()
+        importlib.import_module(f"benchmarks.bench_{name}").main(options)
         print(f"\n({name}: {time.perf_counter() - started:.1f} s)")
     return 0
 

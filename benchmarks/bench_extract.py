@@ -183,7 +183,7 @@ def speed(gazetteer: Gazetteer, data_dir: Path) -> list[tuple]:
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     data_dir = _data_dir()
     started = time.perf_counter()
     gazetteer = Gazetteer.from_data_dir(data_dir)

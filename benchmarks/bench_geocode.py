@@ -9,9 +9,16 @@ hints, and compared with the dataset's own coordinates:
 - right governorate: every row with coordinates (the governorate of our location, or of
   the area we return, against the governorate the dataset's point falls in); target >= 99%.
 
-Misses are listed by name. Speed: index build (cold) and load (cached), distinct-name
-resolution (exact and fuzzy, names/s), and 1M event rows naming ~10k distinct places
-through ``geo.geocode.geocode`` (target <= 5 s), with peak memory.
+Airwars rows are read as ``geo.io.airwars`` reads them (full location text; the incident's
+region as the governorate hint where the governorate is blank). Misses are counted by
+class (see ``classify_misses``: not matched / wrong candidate although the gazetteer has a
+similar name within 5 km of the dataset's point, missing from the gazetteer, or the
+dataset's point sitting on another named place) and listed by name. Options only through
+``python -m benchmarks.bench_geocode --misses N --skip-speed``.
+
+Speed: index build (cold) and load (cached), distinct-name resolution (exact and fuzzy,
+names/s), and 1M event rows naming ~10k distinct places through ``geo.geocode.geocode``
+(target <= 5 s), with peak memory.
 """
 
 from __future__ import annotations
@@ -63,13 +70,20 @@ def _read_samples(events_dir: Path) -> pd.DataFrame:
             precise = precision == 1
         else:
             precise = pd.Series(False, index=raw.index)
+        location = _first(raw, "where_coordinates", "location").replace("", None)
+        admin1 = _first(raw, "adm_1", "admin1", "governorate").replace("", None)
+        if "incident_date" in raw.columns:
+            # Airwars, as geo.io.airwars reads it: the full location text, and the
+            # incident's region (a governorate name) where the governorate is blank.
+            location = _first(raw, "location_en_full").replace("", None).fillna(location)
+            admin1 = admin1.fillna(_first(raw, "region").replace("", None))
         frames.append(
             pd.DataFrame(
                 {
                     "file": path.name,
                     "row": raw.index + 1,
-                    "location": _first(raw, "where_coordinates", "location").replace("", None),
-                    "admin1": _first(raw, "adm_1", "admin1", "governorate").replace("", None),
+                    "location": location,
+                    "admin1": admin1,
                     "admin2": _first(raw, "adm_2", "admin2").replace("", None),
                     "ref_lat": pd.to_numeric(_first(raw, "latitude"), errors="coerce"),
                     "ref_lon": pd.to_numeric(_first(raw, "longitude"), errors="coerce"),
@@ -123,6 +137,7 @@ def accuracy(gazetteer, samples: pd.DataFrame, adm3: gpd.GeoDataFrame, *, hints:
     out["lon"] = [r.longitude if r.status == "resolved" else np.nan for r in results]
     out["precision"] = [r.precision for r in results]
     out["match"] = [r.matched_name for r in results]
+    out["fallback"] = [r.fallback for r in results]
     out["km"] = _haversine_km(out["lat"], out["lon"], out["ref_lat"], out["ref_lon"])
     ref_points = gpd.GeoSeries(gpd.points_from_xy(out["ref_lon"], out["ref_lat"]), crs=4326)
     out["ref_adm1"] = _adm1_of(ref_points, adm3).to_numpy()
@@ -151,6 +166,7 @@ def _pct(part: int, whole: int) -> str:
 
 
 def print_accuracy(outcomes: dict[str, pd.DataFrame], *, misses: int) -> None:
+    """The accuracy table, miss classes per run, and the misses by name."""
     print(
         f"{'sample':44} {'hints':5} {'resolved':>17} {'within 5 km (precise)':>22} {'right governorate':>20}"
     )
@@ -163,6 +179,10 @@ def print_accuracy(outcomes: dict[str, pd.DataFrame], *, misses: int) -> None:
                 f"{_pct(int(precise['within'].sum()), len(precise)):>22} "
                 f"{_pct(int(g['right_adm1'].sum()), len(g)):>20}"
             )
+    print(f"\n{'miss class (rows)':48} " + " ".join(f"{k + ' hints':>9}" for k in outcomes))
+    for name in MISS_CLASSES:
+        counts = [int((out["miss"] == name).sum()) for out in outcomes.values()]
+        print(f"{name:48} " + " ".join(f"{c:>9}" for c in counts))
     for label, out in outcomes.items():
         wrong = out[(out["precise"] & ~out["within"]) | ~out["right_adm1"]]
         print(f"\nmisses ({label} hints): {len(wrong)} rows, {wrong['location'].nunique()} names")
@@ -171,8 +191,67 @@ def print_accuracy(outcomes: dict[str, pd.DataFrame], *, misses: int) -> None:
             where = f"{row.km:.1f} km off" if row.status == "resolved" else row.status
             print(
                 f"  {row.file}:{row.row} {row.location!r} [{row.admin1}/{row.admin2}] "
-                f"-> {row.match!r} ({where}, ours {row.adm1} vs {row.ref_adm1}) {row.candidates}"
+                f"-> {row.match!r} ({where}, ours {row.adm1} vs {row.ref_adm1}) [{row.miss}{', ' + row.similar if row.similar else ''}] "
+                f"{row.candidates}"
             )
+
+
+# Miss classes, from the geocoder's fault to the data's.
+MISS_CLASSES = (
+    "not matched (in gazetteer near the point)",
+    "wrong candidate (right name near the point)",
+    "missing from gazetteer",
+    "dataset point at another named place",
+    "no place name in the text",
+)
+SIMILAR = 80.0
+
+
+def classify_misses(gazetteer, out: pd.DataFrame) -> pd.DataFrame:
+    """Why each miss missed (see MISS_CLASSES), judged against the gazetteer's own
+    entries near the dataset's point: a place within 5 km whose name is similar to the
+    location text (any part of it, descriptors stripped) means the geocoder could have
+    found it; none means the gazetteer lacks it."""
+    from rapidfuzz import fuzz
+
+    from geo.gazetteer.core import _SPLIT_PARTS
+    from geo.gazetteer.normalize import fold_key, name_key, split_descriptors
+
+    entries = gazetteer.entries
+    places = entries[entries["kind"] == "place"]
+    lat = places["latitude"].to_numpy()
+    lon = places["longitude"].to_numpy()
+    folds = gazetteer._entry_folds()
+    classes = pd.Series(pd.NA, index=out.index, dtype=object)
+    similar = pd.Series("", index=out.index, dtype=object)
+    missed = (out["precise"] & ~out["within"]) | ~out["right_adm1"]
+    for i in np.flatnonzero(missed.to_numpy()):
+        row = out.iloc[i]
+        parts = [p for p in _SPLIT_PARTS.split(row["location"]) if p and p.strip()]
+        wanted = {fold_key(split_descriptors(name_key(p))[0]) for p in parts} - {""}
+        km = _haversine_km(lat, lon, row["ref_lat"], row["ref_lon"])
+        near = places.index[km <= WITHIN_KM]
+        scored = [
+            (fuzz.ratio(w, f), int(e)) for e in near for f in folds.get(int(e), ()) for w in wanted
+        ]
+        best, best_entry = max(scored, default=(0.0, -1))
+        if not wanted:
+            label = MISS_CLASSES[4]
+        elif best >= SIMILAR:
+            matched_point = (
+                row["status"] == "resolved"
+                and not row["fallback"]
+                and (row["precision"] in ("point", "near"))
+            )
+            label = MISS_CLASSES[1] if matched_point else MISS_CLASSES[0]
+        elif km.min() <= 0.5:
+            label = MISS_CLASSES[3]
+        else:
+            label = MISS_CLASSES[2]
+        classes.iloc[i] = label
+        if best >= SIMILAR:
+            similar.iloc[i] = f"near: {entries['name'].iat[best_entry]!r} ({best:.0f})"
+    return pd.DataFrame({"miss": classes, "similar": similar})
 
 
 def _governorate_names(gazetteer) -> dict[str, str]:
@@ -320,6 +399,7 @@ def main(argv: list[str] | None = None) -> None:
         for label, hints in (("no", False), ("yes", True)):
             gazetteer = Gazetteer.from_data_dir(data_dir, cache_dir=cache)
             outcomes[label] = accuracy(gazetteer, samples, adm3, hints=hints)
+            outcomes[label] = outcomes[label].join(classify_misses(gazetteer, outcomes[label]))
     print("### accuracy (Syria rows of ../shared/data/events, located from the name only)\n")
     print_accuracy(outcomes, misses=args.misses)
     if not args.skip_speed:

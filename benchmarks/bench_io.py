@@ -90,8 +90,8 @@ def _run(kind: str, source: Path, target: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main(rows: int | None = None) -> None:
-    rows = rows or int(os.environ.get("GEO_BENCH_ROWS", "1000000"))
+def main(argv: list[str] | None = None) -> None:
+    rows = int(argv[0]) if argv else int(os.environ.get("GEO_BENCH_ROWS", "1000000"))
     OUT.mkdir(parents=True, exist_ok=True)
     source = OUT / f"acled_{rows}.csv"
     if not source.exists():
@@ -126,4 +126,4 @@ if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--step":
         print(json.dumps(step(sys.argv[2], sys.argv[3], sys.argv[4])))
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else None)
+        main(sys.argv[1:])

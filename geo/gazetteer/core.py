@@ -10,6 +10,8 @@ separates make the name *ambiguous*: reported with its candidates, never guessed
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -27,6 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.gazetteer.index import IndexData, load_or_build
 from geo.gazetteer.normalize import (
+    core_name,
     fold_key,
     name_key,
     script_of,
@@ -52,6 +55,11 @@ SKELETON_CUTOFF = 72.0
 # hints (or the other places in the text) agree with it; below, it is reported.
 FUZZY_ACCEPT = 90.0
 FUZZY_ACCEPT_SUPPORTED = 80.0
+# Similarity matrices larger than this are computed on every core.
+_THREADED_CELLS = 4_000_000
+# Score of a name matching once a generic first word ("Tall", "Khirbat", "Mazra`at") is
+# dropped from it or from the gazetteer's name: accepted only with hints or context.
+CORE_SCORE = 88.0
 # Score ceiling of a fuzzy match whose consonants differ by a substitution.
 SUBSTITUTION_SCORE = 85.0
 # Candidates closer than this are one place (two sources, or a place and its centroid).
@@ -59,6 +67,9 @@ SAME_PLACE_KM = 6.0
 # An importance lead this large (one tier: admin seat over village) decides between
 # same-name places; less is ambiguous.
 IMPORTANCE_MARGIN = 0.9
+# Importance of a village (GeoNames PPL); "X village" ranks no candidate above it.
+VILLAGE_IMPORTANCE = 2.0
+_VILLAGE_WORDS = frozenset({"village", "hamlet", "قريه"})
 # A fuzzy score lead this large decides between candidates.
 SCORE_MARGIN = 6.0
 # Other places named in the same text count as context within this distance.
@@ -70,6 +81,56 @@ HINT_TOLERANCE_KM = 10.0
 _SPLIT_PARTS = re.compile(
     r"\s*(?:[,;،]|\s-\s|\(|\)|\s+in\s+(?:the\s+)?|\s+near\s+)\s*", re.IGNORECASE
 )
+# Words that set one of two same-name villages apart (lower / upper, east / west, north /
+# south, big / small, new / old), in Latin (folded) and Arabic.
+_QUALIFIER_FOLDS = frozenset(
+    fold_key(name_key(word))
+    for word in [
+        "tahtani",
+        "tahtaniyah",
+        "fawqani",
+        "fawqaniyah",
+        "foqani",
+        "sharqi",
+        "sharqiyah",
+        "gharbi",
+        "gharbiyah",
+        "shamali",
+        "shamaliyah",
+        "janubi",
+        "janubiyah",
+        "kabir",
+        "kabirah",
+        "saghir",
+        "saghirah",
+        "sghir",
+        "jadid",
+        "jadidah",
+        "qadim",
+        "qadimah",
+        "تحتاني",
+        "تحتانيه",
+        "فوقاني",
+        "فوقانيه",
+        "شرقي",
+        "شرقيه",
+        "غربي",
+        "غربيه",
+        "شمالي",
+        "شماليه",
+        "جنوبي",
+        "جنوبيه",
+        "كبير",
+        "كبيره",
+        "صغير",
+        "صغيره",
+        "جديد",
+        "جديده",
+        "قديم",
+        "قديمه",
+    ]
+)
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
 
 
@@ -190,6 +251,11 @@ class Gazetteer:
         names = data.names
         self._by_key = _group_names(names, "key")
         self._by_fold = _group_names(names, "fold")
+        cores = [core_name(k) for k in names["key"].tolist()]
+        has_core = np.array([c is not None for c in cores], dtype=bool)
+        self._by_core = _group_names(
+            names[has_core].assign(core=[fold_key(c) for c in cores if c is not None]), "core"
+        )
         folds = names.drop_duplicates("fold")
         self._fold_vocab: list[str] = folds["fold"].tolist()
         self._by_skeleton: dict[str, list[str]] = {}
@@ -200,6 +266,7 @@ class Gazetteer:
         for fold in self._fold_vocab:
             self._vocab_by_initial.setdefault(fold[:1], []).append(fold)
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
+        self._candidate_cache: dict[tuple[int, float], Candidate] = {}
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
@@ -275,7 +342,8 @@ class Gazetteer:
             cached = self._resolve_text(name.strip(), codes, depth=0)
             if cached.status != "resolved":
                 cached = self._hint_fallback(cached, codes, hints)
-            cached = replace(cached, query=name)
+            if cached.query != name:
+                cached = replace(cached, query=name)
             if len(self._resolve_cache) < 500_000:
                 self._resolve_cache[cache_key] = cached
         return cached
@@ -387,6 +455,26 @@ class Gazetteer:
             out = self._match_name(variant, hints, context=(), fuzzy=False)
             if out.status == "resolved":
                 return replace(out, query=text)
+        # 2b. an article glued to its word: "Jinn Elalbawi" = "Jinn al Albawi"
+        unglued = self._unglue_articles(text)
+        if unglued is not None:
+            out = self._match_name(unglued, hints, context=())
+            if out.status == "resolved":
+                return replace(out, query=text)
+        # 2c. "Kafr Zita Tahtani" (lower / upper / eastern / new ... X) that the gazetteer
+        # lacks: near X.
+        base = self._drop_qualifier(text)
+        if base is not None:
+            out = self._match_name(base, hints, context=())
+            if out.status == "resolved" and out.precision == "point":
+                return replace(
+                    out,
+                    query=text,
+                    precision="near",
+                    method="relative",
+                    reason=f"{text!r} not found; located at {out.matched_name!r}, which it "
+                    "qualifies",
+                )
         # 3. "road between A and B": the midpoint
         between = parse_between(text)
         if between is not None:
@@ -418,6 +506,37 @@ class Gazetteer:
                     if out.status != "unresolved":
                         return replace(out, query=text)
         return whole
+
+    def _unglue_articles(self, text: str) -> str | None:
+        """``text`` with "el"/"al" split off the words that begin with it and are no
+        gazetteer word themselves ("Elasad" -> "asad"), or None when there is none."""
+        words = name_key(text).split()
+        changed = False
+        for i, word in enumerate(words):
+            if (
+                len(word) >= 6
+                and word[:2] in ("el", "al")
+                and word not in self._name_words
+                and not _ARABIC_LETTER.match(word)
+            ):
+                words[i] = word[2:]
+                changed = True
+        return " ".join(words) if changed else None
+
+    @staticmethod
+    def _drop_qualifier(text: str) -> str | None:
+        """The name key without a last qualifier word ("kafr zita tahtani" -> "kafr zita"), or
+        None when it has none (or nothing would be left)."""
+        key = split_descriptors(name_key(text))[0]
+        words = key.split()
+        if len(words) < 2 or fold_key(words[-1]) not in _QUALIFIER_FOLDS:
+            return None
+        return " ".join(words[:-1])
+
+    @cached_property
+    def _name_words(self) -> frozenset[str]:
+        """Every word of every gazetteer name key."""
+        return frozenset(w for key in self._by_key for w in key.split())
 
     def _resolve_parts(self, text: str, parts: list[str], hints: tuple, depth: int) -> Resolution:
         """The first part is the place; the others are context ("X village, Manbij")."""
@@ -553,8 +672,11 @@ class Gazetteer:
             variants.append((stripped, kind))
         elif kind:
             variants[0] = (key, kind)
+        village = bool(_VILLAGE_WORDS.intersection(key.split()))
         best_failure: Resolution | None = None
-        stages = [self._stage_exact, self._stage_fold] + ([self._stage_fuzzy] if fuzzy else [])
+        stages = [self._stage_exact, self._stage_fold] + (
+            [self._stage_core, self._stage_fuzzy] if fuzzy else []
+        )
         # An admin descriptor first asks for that level in every stage ("Albu Kamal
         # district" is the district, found by the fold, before the same-name subdistrict).
         passes = (True, False) if kind in ("adm1", "adm2", "adm3", "place") else (False,)
@@ -564,7 +686,9 @@ class Gazetteer:
                     match = stage(variant)
                     if match is None or not len(match.entries):
                         continue
-                    result = self._decide(text, match, wanted, hints, context, strict=strict)
+                    result = self._decide(
+                        text, match, wanted, hints, context, strict=strict, village=village
+                    )
                     if result.status != "unresolved":
                         if wanted == "site" and variant != key and result.precision == "point":
                             # "Sidnaya Military Prison" -> Sidnaya: near the town, not at it.
@@ -590,6 +714,27 @@ class Gazetteer:
         entries, _, curated = hit
         return _Match(
             entries, np.full(len(entries), 95.0), "fuzzy", ["fuzzy"] * len(entries), curated
+        )
+
+    def _stage_core(self, key: str) -> _Match | None:
+        """The name with a generic first word ("Tall", "Khirbat", "Mazra`at") dropped on
+        either side: "Tunaynir" finds "Tall Tunaynir", "Tall Kafr Zita" finds "Kafr Zayta"."""
+        hits = [self._by_core.get(fold_key(key))]
+        core = core_name(key)
+        if core is not None:
+            hits += [self._by_fold.get(fold_key(core)), self._by_core.get(fold_key(core))]
+        hits = [h for h in hits if h is not None]
+        if not hits:
+            return None
+        entries = np.concatenate([h[0] for h in hits])
+        curated = np.concatenate([h[2] for h in hits])
+        entries, first = np.unique(entries, return_index=True)
+        return _Match(
+            entries,
+            np.full(len(entries), CORE_SCORE),
+            "fuzzy",
+            ["fuzzy"] * len(entries),
+            curated[first],
         )
 
     def _stage_fuzzy(self, key: str) -> _Match | None:
@@ -661,10 +806,19 @@ class Gazetteer:
         if key not in cache:
             low = length * FUZZY_CUTOFF / (200 - FUZZY_CUTOFF)
             high = length * (200 - FUZZY_CUTOFF) / FUZZY_CUTOFF
-            cache[key] = [
-                f for f in self._vocab_by_initial.get(initial, []) if low <= len(f) <= high
-            ]
+            folds, lengths = self._vocab_by_length(initial)
+            start = bisect.bisect_left(lengths, math.ceil(low))
+            stop = bisect.bisect_right(lengths, math.floor(high))
+            cache[key] = folds[start:stop]
         return cache[key]
+
+    def _vocab_by_length(self, initial: str) -> tuple[list[str], list[int]]:
+        """Folds starting with ``initial``, sorted by length, and their lengths."""
+        cache = self.__dict__.setdefault("_vocab_sorted", {})
+        if initial not in cache:
+            folds = sorted(self._vocab_by_initial.get(initial, []), key=len)
+            cache[initial] = (folds, [len(f) for f in folds])
+        return cache[initial]
 
     def _prefetch_fuzzy(self, names: Iterable[str]) -> None:
         """Fill the fuzzy cache for the names that no exact/alias/fold key matches,
@@ -695,7 +849,8 @@ class Gazetteer:
                         scorer=fuzz.ratio,
                         score_cutoff=FUZZY_CUTOFF,
                         dtype=np.uint8,
-                        workers=-1,
+                        # Threads pay off on big blocks only; most blocks are small.
+                        workers=-1 if len(chunk) * len(vocab) > _THREADED_CELLS else 1,
                     )
                     rows, cols = np.nonzero(matrix)
                     for r, c in zip(rows, cols, strict=True):
@@ -716,6 +871,7 @@ class Gazetteer:
         context: tuple,
         *,
         strict: bool = False,
+        village: bool = False,
     ) -> Resolution:
         entries, scores = match.entries, match.scores
         if len(entries) == 1 and not context:
@@ -788,12 +944,13 @@ class Gazetteer:
                     reason="no similar name near the other places in the text",
                 )
         # Best score first, then importance.
-        order = np.lexsort((-self._importance[entries], -scores))
+        importance = self._importance
+        if village:
+            # "X village": a city or admin seat of the same name is no better a guess.
+            importance = np.minimum(importance, VILLAGE_IMPORTANCE)
+        order = np.lexsort((-importance[entries], -scores))
         entries, scores, methods = entries[order], scores[order], methods[order]
         clusters = self._clusters(entries)
-        candidates = tuple(
-            self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
-        )
         supported = bool(context) or (any(hints) and agreement.max() > 0)
         # A fuzzy match too weak to stand alone (not backed by hints or context).
         weak = scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED)
@@ -802,9 +959,7 @@ class Gazetteer:
         if n_places > 1:
             second = clusters[1]
             lead_score = scores[top[0]] - scores[second[0]]
-            lead_importance = (
-                self._importance[entries[top[0]]] - self._importance[entries[second[0]]]
-            )
+            lead_importance = importance[entries[top[0]]] - importance[entries[second[0]]]
             if lead_score < SCORE_MARGIN and lead_importance < IMPORTANCE_MARGIN:
                 heads = np.array([entries[c[0]] for c in clusters])
                 cands = tuple(self._candidate(entries[c[0]], scores[c[0]]) for c in clusters[:5])
@@ -836,6 +991,9 @@ class Gazetteer:
                         )
                     ),
                 )
+        candidates = tuple(
+            self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
+        )
         if weak:
             return Resolution(
                 query=text,
@@ -929,14 +1087,19 @@ class Gazetteer:
                 _haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
                 <= SAME_PLACE_KM
             )
-            owner = np.full(len(entries), -1)
+            # Plain lists: these sets are small, and per-row numpy calls cost more.
+            rows = near.tolist()
+            n = len(rows)
+            owner = [-1] * n
             groups: list[list[int]] = []
-            for pos in range(len(entries)):
+            for pos in range(n):
                 if owner[pos] >= 0:
                     continue
-                members = np.flatnonzero(near[pos] & (owner < 0))
-                owner[members] = len(groups)
-                groups.append(members.tolist())
+                row = rows[pos]
+                members = [j for j in range(n) if row[j] and owner[j] < 0]
+                for j in members:
+                    owner[j] = len(groups)
+                groups.append(members)
             return groups
         clusters: list[list[int]] = []
         heads: list[int] = []
@@ -974,8 +1137,10 @@ class Gazetteer:
         candidates: tuple[Candidate, ...],
         reason: str,
     ) -> Resolution:
-        kind = self._kind[entry]
-        lat, lon = float(self._lat[entry]), float(self._lon[entry])
+        entry = int(entry)
+        rows = self._rows
+        kind = rows["kind"][entry]
+        lat, lon = rows["lat"][entry], rows["lon"][entry]
         if kind in _AREA_KINDS:
             geometry = self.area_geometry(entry) or Point(lon, lat)
             precision = {"region": "region", "country": "country"}.get(kind, kind)
@@ -991,33 +1156,55 @@ class Gazetteer:
             geometry=geometry,
             precision=precision,
             method=method,
-            matched_name=str(self._name[entry]),
-            source=str(self._source[entry]),
-            source_id=str(self._source_id[entry]),
+            matched_name=rows["name"][entry],
+            source=rows["source"][entry],
+            source_id=rows["source_id"][entry],
             score=score,
             n_candidates=n_candidates,
             candidates=candidates,
             reason=reason,
-            adm_pcodes=(
-                str(self._adm1[entry]),
-                str(self._adm2[entry]),
-                str(self._adm3_codes[entry]),
-            ),
+            adm_pcodes=(rows["adm1"][entry], rows["adm2"][entry], rows["adm3"][entry]),
         )
 
     def _candidate(self, entry: int, score: float) -> Candidate:
-        entry = int(entry)
-        return Candidate(
-            name=str(self._name[entry]),
-            latitude=float(self._lat[entry]),
-            longitude=float(self._lon[entry]),
-            kind=str(self._kind[entry]),
-            source=str(self._source[entry]),
-            source_id=str(self._source_id[entry]),
-            adm1_pcode=str(self._adm1[entry]),
-            score=float(score),
-            importance=float(self._importance[entry]),
-        )
+        entry, score = int(entry), float(score)
+        cache = self._candidate_cache
+        found = cache.get((entry, score))
+        if found is None:
+            rows = self._rows
+            # The frozen dataclass's __init__ sets each field through object.__setattr__,
+            # which dominates when thousands of names are ranked; fill the instance
+            # dictionary directly instead (same object, same fields).
+            found = object.__new__(Candidate)
+            found.__dict__.update(
+                name=rows["name"][entry],
+                latitude=rows["lat"][entry],
+                longitude=rows["lon"][entry],
+                kind=rows["kind"][entry],
+                source=rows["source"][entry],
+                source_id=rows["source_id"][entry],
+                adm1_pcode=rows["adm1"][entry],
+                score=score,
+                importance=rows["importance"][entry],
+            )
+            cache[(entry, score)] = found
+        return found
+
+    @cached_property
+    def _rows(self) -> dict[str, list]:
+        """Entry attributes as Python lists (str / float), for building results."""
+        return {
+            "name": [str(v) for v in self._name],
+            "lat": self._lat.tolist(),
+            "lon": self._lon.tolist(),
+            "kind": [str(v) for v in self._kind],
+            "source": [str(v) for v in self._source],
+            "source_id": [str(v) for v in self._source_id],
+            "adm1": [str(v) for v in self._adm1],
+            "adm2": [str(v) for v in self._adm2],
+            "adm3": [str(v) for v in self._adm3_codes],
+            "importance": self._importance.tolist(),
+        }
 
     # -- internals: admin hints ------------------------------------------------------------
 
@@ -1075,6 +1262,8 @@ class Gazetteer:
         n = len(entries)
         agrees = np.ones(n, dtype=bool)
         strength = np.zeros(n, dtype=int)
+        if not codes1 and not codes2:
+            return agrees, strength
         for level, codes, weight in ((1, codes1, 1), (2, codes2, 2)):
             if not codes:
                 continue
@@ -1146,22 +1335,23 @@ class Gazetteer:
         """P-code -> polygon of the admin layer at ``level``."""
         cache = self.__dict__.setdefault("_shapes_by_level", {})
         if level not in cache:
-            if level == 3:
-                layer = self._admin3_layer()
-            else:
-                from geo.boundaries import load_admin_layers
-
-                layer = load_admin_layers(self.data_dir)[level]
+            layer = self._admin3_layer() if level == 3 else self._admin_layers()[level]
             cache[level] = dict(
                 zip(layer[f"adm{level}_pcode"], layer.geometry.to_numpy(), strict=True)
             )
         return cache[level]
 
-    def _admin3_layer(self):
-        if self._adm3 is None:
+    def _admin_layers(self) -> dict:
+        """Every admin layer of the data directory, read once (reading is the slow part)."""
+        if "_layers" not in self.__dict__:
             from geo.boundaries import load_admin_layers
 
-            self._adm3 = load_admin_layers(self.data_dir)[3]
+            self.__dict__["_layers"] = load_admin_layers(self.data_dir)
+        return self.__dict__["_layers"]
+
+    def _admin3_layer(self):
+        if self._adm3 is None:
+            self._adm3 = self._admin_layers()[3]
         return self._adm3
 
     @cached_property

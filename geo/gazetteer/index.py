@@ -29,7 +29,7 @@ from geo.report import DataDirError
 log = logging.getLogger(__name__)
 
 # Bump when the index layout or the normalisation changes: old caches are then ignored.
-INDEX_VERSION = "10"
+INDEX_VERSION = "11"
 
 # Importance tiers by GeoNames feature code; a place's importance adds a population term.
 _TIERS = {

@@ -272,23 +272,45 @@ _DIGRAPHS = (
 )
 
 
+_DIGRAPH_MAP = {old: new for old, new in _DIGRAPHS if old != "x"}
+# One pass over the word, longest digraph first ("sch" before "ch"): the same result as
+# replacing one digraph after another on every word of the shipped gazetteer, faster.
+_DIGRAPH_RE = re.compile("|".join(sorted(map(re.escape, _DIGRAPH_MAP), key=len, reverse=True)))
+_UW_GLIDE = re.compile("uw(?=[aeiouy])")
+_W_DIPHTHONG = re.compile("(?<=[aeiou])w(?![aeiouy])")
+_VOWEL_RUN = re.compile("[aeiouy]+")
+_DOUBLED = re.compile(r"(.)\1+")
+# Word-level variants the letter folds cannot merge: the kunya / tribal prefix spelt as
+# one word or two ("Albu Kamal" = "Abu Kamal" = "Bukamal", "Al Boleel" = "Abu al Layl"),
+# and the vowel that moves in "Kafr"/"Kfar"/"Kefr"/"Kufr" (كفر).
+_WORD_VARIANTS = {
+    "abu": "bu",
+    "albu": "bu",
+    "abou": "bu",
+    "bou": "bu",
+    "kfar": "kafr",
+    "kefr": "kafr",
+    "kufr": "kafr",
+    "kfr": "kafr",
+}
+
+
+@lru_cache(maxsize=100_000)
 def _fold_latin_word(word: str) -> str:
-    w = word.replace("x", "ks")
-    for old, new in _DIGRAPHS:
-        if old != "x":
-            w = w.replace(old, new)
+    word = _WORD_VARIANTS.get(word, word)
+    w = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m[0]], word.replace("x", "ks"))
     # "Suwayda" = "Sweida", "Tuways" = "Tweis": u+w before a vowel is one w.
-    w = re.sub("uw(?=[aeiouy])", "w", w)
+    w = _UW_GLIDE.sub("w", w)
     # "Zawr" = "Zor": a w closing a diphthong (before a consonant or the end) is a vowel.
-    w = re.sub("(?<=[aeiou])w(?![aeiouy])", "", w)
+    w = _W_DIPHTHONG.sub("", w)
     # y at the start of a word is a consonant; elsewhere a vowel glide (ay = ei = i).
-    head, tail = w[:1], re.sub("[aeiouy]+", "a", w[1:])
+    head, tail = w[:1], _VOWEL_RUN.sub("a", w[1:])
     w = ("a" if head in "aeiou" else head) + tail
     w = w.replace("aa", "a")
     # Final taa marbuta / -ah, -eh: "Raqqah" = "Raqqa".
     if len(w) > 2 and w.endswith("ah"):
         w = w[:-1]
-    return re.sub(r"(.)\1+", r"\1", w)
+    return _DOUBLED.sub(r"\1", w)
 
 
 @lru_cache(maxsize=200_000)
@@ -323,6 +345,47 @@ def split_descriptors(key: str) -> tuple[str, str | None]:
         if what is not None and (kind is None or kind in ("place", "site")):
             kind = what
     return key.strip(), kind
+
+
+# Generic first words of village names ("Tall Abu Rasayn", "Mazra`at Sulayman Sari",
+# "Khirbat al Baqar") that sources often leave out or add: the mound, ruin or farm is
+# named after the village, and usually lies beside it.
+GENERIC_PREFIXES = frozenset(
+    {
+        "tall",
+        "tal",
+        "tell",
+        "tel",
+        "til",
+        "khirbat",
+        "khirbet",
+        "khirbit",
+        "kherbet",
+        "khirba",
+        "khirbeh",
+        "khirbah",
+        "mazraat",
+        "mazrat",
+        "mazraa",
+        "mazraet",
+        "mazraah",
+        "mazraeh",
+        "izbat",
+        "ezbet",
+        "izbet",
+        "qaryat",
+    }
+)
+
+
+@lru_cache(maxsize=200_000)
+def core_name(key: str) -> str | None:
+    """A :func:`name_key` without its generic first word ("tall abu rasayn" ->
+    "abu rasayn"), or None when it has none (or nothing of substance would remain)."""
+    first, _, rest = key.partition(" ")
+    if first not in GENERIC_PREFIXES or sum(ch.isalpha() for ch in rest) < 4:
+        return None
+    return rest
 
 
 def keys(text: str) -> tuple[str, str, str]:
