@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo._files import atomic_path
 from geo.boundaries import load_admin_layers
 from geo.gazetteer import sources
 from geo.gazetteer.normalize import fold_key, name_key, skeleton_key, split_descriptors
-from geo.report import DataDirError
+from geo.report import DataDirError, GeoError
 
 log = logging.getLogger(__name__)
 
@@ -94,23 +95,48 @@ def load_or_build(data_dir: Path, project_dir: Path, cache_dir: Path) -> IndexDa
     sig = signature([p for p, _ in files] + boundary_files)
     entries_path = cache_dir / f"gazetteer-{sig}-entries.parquet"
     names_path = cache_dir / f"gazetteer-{sig}-names.parquet"
-    if entries_path.is_file() and names_path.is_file():
-        try:
-            return IndexData(pd.read_parquet(entries_path), pd.read_parquet(names_path), sig)
-        except (OSError, ValueError) as exc:  # a truncated cache file: rebuild it
-            log.warning("ignoring unreadable gazetteer cache %s: %s", entries_path, exc)
+    cached = _read_cache(entries_path, names_path, sig)
+    if cached is not None:
+        return cached
     data = build(data_dir, files)
     data.signature = sig
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp_e, tmp_n = entries_path.with_suffix(".tmp"), names_path.with_suffix(".tmp")
-        data.entries.to_parquet(tmp_e, index=False)
-        data.names.to_parquet(tmp_n, index=False)
-        tmp_e.replace(entries_path)
-        tmp_n.replace(names_path)
-    except OSError as exc:  # a read-only cache is not fatal: the index is in memory
+        # Each file is written whole under a private name and renamed into place, so
+        # processes sharing the cache never see (or clobber) each other's half-written files.
+        for frame, path in ((data.entries, entries_path), (data.names, names_path)):
+            with atomic_path(path) as tmp:
+                frame.to_parquet(tmp, index=False)
+    except (OSError, GeoError) as exc:  # a read-only cache is not fatal: the index is in memory
         log.warning("could not cache the gazetteer index in %s: %s", cache_dir, exc)
     return data
+
+
+_ENTRY_COLUMNS = frozenset({"name", "kind", "latitude", "longitude", "importance", "source_id"})
+_NAME_COLUMNS = frozenset({"entry", "name", "key", "fold", "skeleton", "primary", "curated"})
+
+
+def _read_cache(entries_path: Path, names_path: Path, sig: str) -> IndexData | None:
+    """The cached index, or None when it is missing, unreadable (truncated or corrupt by
+    any means) or not the layout this version writes: the caller then rebuilds it."""
+    if not (entries_path.is_file() and names_path.is_file()):
+        return None
+    try:
+        entries = pd.read_parquet(entries_path)
+        names = pd.read_parquet(names_path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        log.warning("ignoring unreadable gazetteer cache %s: %s", entries_path, exc)
+        return None
+    entry = names["entry"] if "entry" in names.columns else None
+    if (
+        not set(entries.columns) >= _ENTRY_COLUMNS
+        or not set(names.columns) >= _NAME_COLUMNS
+        or entry is None
+        or (len(entry) and (entry.min() < 0 or entry.max() >= len(entries)))
+    ):
+        log.warning("ignoring gazetteer cache %s: not this version's layout", entries_path)
+        return None
+    return IndexData(entries, names, sig)
 
 
 def build(data_dir: Path, files: list[tuple[Path, str]]) -> IndexData:
