@@ -72,6 +72,9 @@ VILLAGE_IMPORTANCE = 2.0
 _VILLAGE_WORDS = frozenset({"village", "hamlet", "قريه"})
 # A fuzzy score lead this large decides between candidates.
 SCORE_MARGIN = 6.0
+# Latitude difference (degrees, with a margin for rounding) beyond which two points are
+# surely more than SAME_PLACE_KM apart.
+_SAME_PLACE_DEGREES = math.degrees(SAME_PLACE_KM / 6371.0088) * 1.001
 # Other places named in the same text count as context within this distance.
 CONTEXT_KM = 40.0
 _AREA_KINDS = ("adm1", "adm2", "adm3", "region", "country")
@@ -270,6 +273,7 @@ class Gazetteer:
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
+        self._point_cache: dict[int, Point] = {}
 
     # -- construction -------------------------------------------------------------------
 
@@ -873,85 +877,111 @@ class Gazetteer:
         strict: bool = False,
         village: bool = False,
     ) -> Resolution:
-        entries, scores = match.entries, match.scores
-        if len(entries) == 1 and not context:
+        # Plain Python on small lists: a name has a handful of candidates, and numpy's
+        # per-call overhead cost more than the work (issue 3's fuzzy speed target).
+        if len(match.entries) == 1 and not context:
             fast = self._decide_single(text, match, wanted, hints)
             if fast is not None:
                 return fast
-        methods = np.asarray(match.matched, dtype=object)
-        curated = match.curated if match.curated is not None else np.zeros(len(entries), bool)
-        keep = np.ones(len(entries), dtype=bool)
+        rows = self._rows
+        kind_of = rows["kind"]
+        entries: list[int] = match.entries.tolist()
+        scores: list[float] = match.scores.tolist()
+        methods: list[str] = list(match.matched)
+        kinds = [kind_of[e] for e in entries]
+        curated = match.curated.tolist() if match.curated is not None else [False] * len(entries)
         # Curated project entries (aliases, regions) override the sources.
-        if curated.any():
-            keep &= curated
-        kinds = self._kind[entries]
-        named_area = (
-            keep & ((kinds == "region") | (kinds == "country")) & ((methods == "exact") | curated)
-        )
+        keep = list(curated) if any(curated) else [True] * len(entries)
+        named_area = [
+            k and kd in ("region", "country") and (m == "exact" or c)
+            for k, kd, m, c in zip(keep, kinds, methods, curated, strict=True)
+        ]
         if wanted in ("adm1", "adm2", "adm3"):
-            exact_kind = keep & (kinds == wanted)
-            if strict or exact_kind.any():
+            exact_kind = [k and kd == wanted for k, kd in zip(keep, kinds, strict=True)]
+            if strict or any(exact_kind):
                 keep = exact_kind
             else:
-                keep &= np.isin(kinds, _AREA_KINDS)
-        elif wanted == "place" and (keep & (kinds == "place")).any():
+                keep = [k and kd in _AREA_KINDS for k, kd in zip(keep, kinds, strict=True)]
+        elif wanted == "place" and any(
+            k and kd == "place" for k, kd in zip(keep, kinds, strict=True)
+        ):
             # "Damascus city" is the city, not the governorate that has it as an alias.
-            keep &= kinds == "place"
+            keep = [k and kd == "place" for k, kd in zip(keep, kinds, strict=True)]
         elif wanted == "place" and strict:
             # Only units match: their seat town may be the place ("Karama town").
-            keep &= (kinds == "adm2") | (kinds == "adm3")
-        elif named_area.any():
-            keep &= named_area
-        elif (keep & (kinds == "place")).any():
+            keep = [k and kd in ("adm2", "adm3") for k, kd in zip(keep, kinds, strict=True)]
+        elif any(named_area):
+            keep = [k and a for k, a in zip(keep, named_area, strict=True)]
+        elif any(k and kd == "place" for k, kd in zip(keep, kinds, strict=True)):
             # A town and the unit named after it: the town ("Idlib" is the city).
-            keep &= kinds == "place"
-        if not keep.any():
+            keep = [k and kd == "place" for k, kd in zip(keep, kinds, strict=True)]
+        if not any(keep):
             return Resolution(
                 query=text, status="unresolved", reason="no candidate of the kind named"
             )
-        entries, scores, methods = entries[keep], scores[keep], methods[keep]
+        positions = [i for i, k in enumerate(keep) if k]
+        entries = [entries[i] for i in positions]
+        scores = [scores[i] for i in positions]
+        methods = [methods[i] for i in positions]
         # Admin hints: drop candidates outside the hinted units, prefer the most specific.
-        agrees, agreement = self._hint_agreement(entries, hints)
-        if any(hints) and not agrees.any():
-            cands = tuple(
-                self._candidate(e, s) for e, s in zip(entries[:3], scores[:3], strict=False)
-            )
-            return Resolution(
-                query=text,
-                status="unresolved",
-                n_candidates=len(entries),
-                candidates=cands,
-                score=float(scores.max()),
-                reason="every place of that name lies outside the admin units the source names",
-            )
-        if any(hints):
-            mask = agrees & (agreement == agreement[agrees].max())
-            entries, scores, methods = entries[mask], scores[mask], methods[mask]
-            agreement = agreement[mask]
+        hinted = any(hints)
+        agreement_max = 0
+        if hinted:
+            agrees, agreement = self._hint_agreement(entries, hints)
+            if not any(agrees):
+                cands = tuple(
+                    self._candidate(e, s) for e, s in zip(entries[:3], scores[:3], strict=False)
+                )
+                return Resolution(
+                    query=text,
+                    status="unresolved",
+                    n_candidates=len(entries),
+                    candidates=cands,
+                    score=float(max(scores)),
+                    reason="every place of that name lies outside the admin units the source names",
+                )
+            agreement_max = max(s for a, s in zip(agrees, agreement, strict=True) if a)
+            positions = [
+                i
+                for i, (a, s) in enumerate(zip(agrees, agreement, strict=True))
+                if a and s == agreement_max
+            ]
+            entries = [entries[i] for i in positions]
+            scores = [scores[i] for i in positions]
+            methods = [methods[i] for i in positions]
         if context:
-            lat, lon = self._lat[entries], self._lon[entries]
+            ents = np.array(entries, dtype=np.int64)
+            lat, lon = self._lat[ents], self._lon[ents]
             distance = np.min(
                 [_haversine_km(lat, lon, c_lat, c_lon) for c_lat, c_lon in context], axis=0
             )
             # Near the other places, and clearly the nearest of the candidates.
             near = (distance <= CONTEXT_KM) & (distance <= max(10.0, 1.5 * distance.min()))
             if near.any():
-                entries, scores, methods = entries[near], scores[near], methods[near]
-            elif (scores < 100).all() or distance.min() > 3 * CONTEXT_KM:
+                positions = np.flatnonzero(near).tolist()
+                entries = [entries[i] for i in positions]
+                scores = [scores[i] for i in positions]
+                methods = [methods[i] for i in positions]
+            elif all(s < 100 for s in scores) or distance.min() > 3 * CONTEXT_KM:
                 return Resolution(
                     query=text,
                     status="unresolved",
                     reason="no similar name near the other places in the text",
                 )
-        # Best score first, then importance.
-        importance = self._importance
+        # Best score first, then importance (a stable sort, like numpy's lexsort).
+        importance = rows["importance"]
         if village:
             # "X village": a city or admin seat of the same name is no better a guess.
-            importance = np.minimum(importance, VILLAGE_IMPORTANCE)
-        order = np.lexsort((-importance[entries], -scores))
-        entries, scores, methods = entries[order], scores[order], methods[order]
+            importance_of = [min(importance[e], VILLAGE_IMPORTANCE) for e in entries]
+        else:
+            importance_of = [importance[e] for e in entries]
+        order = sorted(range(len(entries)), key=lambda i: (-scores[i], -importance_of[i]))
+        entries = [entries[i] for i in order]
+        scores = [scores[i] for i in order]
+        methods = [methods[i] for i in order]
+        importance_of = [importance_of[i] for i in order]
         clusters = self._clusters(entries)
-        supported = bool(context) or (any(hints) and agreement.max() > 0)
+        supported = bool(context) or (hinted and agreement_max > 0)
         # A fuzzy match too weak to stand alone (not backed by hints or context).
         weak = scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED)
         top = clusters[0]
@@ -959,12 +989,12 @@ class Gazetteer:
         if n_places > 1:
             second = clusters[1]
             lead_score = scores[top[0]] - scores[second[0]]
-            lead_importance = importance[entries[top[0]]] - importance[entries[second[0]]]
+            lead_importance = importance_of[top[0]] - importance_of[second[0]]
             if lead_score < SCORE_MARGIN and lead_importance < IMPORTANCE_MARGIN:
-                heads = np.array([entries[c[0]] for c in clusters])
                 cands = tuple(self._candidate(entries[c[0]], scores[c[0]]) for c in clusters[:5])
+                floor = scores[top[0]] - SCORE_MARGIN
                 common = self._common_unit(
-                    heads[scores[[c[0] for c in clusters]] >= scores[top[0]] - SCORE_MARGIN]
+                    [entries[c[0]] for c in clusters if scores[c[0]] >= floor]
                 )
                 if common is not None and not weak:
                     return self._resolution(
@@ -986,7 +1016,7 @@ class Gazetteer:
                         f"{n_places} places match equally well"
                         + (
                             " and the admin hints do not separate them"
-                            if any(hints)
+                            if hinted
                             else "; give admin1/admin2 hints to choose"
                         )
                     ),
@@ -1004,10 +1034,10 @@ class Gazetteer:
                 reason=f"only a similar name (score {scores[0]:.0f}); not accepted without "
                 "admin hints or nearby places that agree",
             )
-        best = int(entries[top[0]])
+        best = entries[top[0]]
         score = float(scores[top[0]])
         method = str(methods[top[0]])
-        if self._kind[best] in ("adm2", "adm3") and wanted not in ("adm1", "adm2", "adm3"):
+        if kind_of[best] in ("adm2", "adm3") and wanted not in ("adm1", "adm2", "adm3"):
             # "Tal Tamer" names a subdistrict and the town it is named after: the town.
             seat = self._seat_town(best, text)
             if seat is None and strict and wanted == "place":
@@ -1066,29 +1096,25 @@ class Gazetteer:
                 best = (int(place), float(score))
         return best
 
-    def _common_unit(self, entries: np.ndarray) -> int | None:
+    def _common_unit(self, entries: list[int]) -> int | None:
         """The smallest admin unit holding every entry (as an entry index), if any."""
-        if not len(entries) or (self._kind[entries] != "place").any():
+        rows = self._rows
+        if not entries or any(rows["kind"][e] != "place" for e in entries):
             return None
-        for level, codes in ((3, self._adm3_codes), (2, self._adm2), (1, self._adm1)):
-            found = set(codes[entries])
+        for level, codes in ((3, rows["adm3"]), (2, rows["adm2"]), (1, rows["adm1"])):
+            found = {codes[e] for e in entries}
             if len(found) == 1 and "" not in found:
                 return self._unit_entry.get((level, found.pop()))
         return None
 
-    def _clusters(self, entries: np.ndarray) -> list[list[int]]:
+    def _clusters(self, entries: list[int]) -> list[list[int]]:
         """Group positions of ``entries`` (already ranked) that are one place: each joins
         the first (best-ranked) cluster head within SAME_PLACE_KM."""
         if len(entries) == 1:
             return [[0]]
-        if (self._kind[entries] == "place").all():
-            lat, lon = self._lat[entries], self._lon[entries]
-            near = (
-                _haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-                <= SAME_PLACE_KM
-            )
+        if all(self._rows["kind"][e] == "place" for e in entries):
             # Plain lists: these sets are small, and per-row numpy calls cost more.
-            rows = near.tolist()
+            rows = self._near_pairs(entries)
             n = len(rows)
             owner = [-1] * n
             groups: list[list[int]] = []
@@ -1105,13 +1131,37 @@ class Gazetteer:
         heads: list[int] = []
         for pos, entry in enumerate(entries):
             for cluster, head in zip(clusters, heads, strict=True):
-                if self._same_place(head, int(entry)):
+                if self._same_place(head, entry):
                     cluster.append(pos)
                     break
             else:
                 clusters.append([pos])
-                heads.append(int(entry))
+                heads.append(entry)
         return clusters
+
+    def _near_pairs(self, entries: list[int]) -> list[list[bool]]:
+        """Which of ``entries`` (places) lie within SAME_PLACE_KM of each other. Only pairs
+        whose latitudes are that close get the haversine (a great-circle distance is at
+        least R * |latitude difference|); most candidates of a name are far apart."""
+        lat_of = self._rows["lat"]
+        lats = [lat_of[e] for e in entries]
+        n = len(entries)
+        rows = [[a == b for b in range(n)] for a in range(n)]
+        pairs = [
+            (a, b)
+            for a in range(n)
+            for b in range(a + 1, n)
+            if abs(lats[a] - lats[b]) <= _SAME_PLACE_DEGREES
+        ]
+        if pairs:
+            first = np.array([entries[a] for a, _ in pairs], dtype=np.int64)
+            second = np.array([entries[b] for _, b in pairs], dtype=np.int64)
+            near = _haversine_km(
+                self._lat[first], self._lon[first], self._lat[second], self._lon[second]
+            )
+            for (a, b), km in zip(pairs, near.tolist(), strict=True):
+                rows[a][b] = rows[b][a] = km <= SAME_PLACE_KM
+        return rows
 
     def _same_place(self, a: int, b: int) -> bool:
         kind_a, kind_b = self._kind[a], self._kind[b]
@@ -1146,7 +1196,10 @@ class Gazetteer:
             precision = {"region": "region", "country": "country"}.get(kind, kind)
             method = "area"
         else:
-            geometry = Point(lon, lat)
+            # One (immutable) point per entry, shared by every result placed there.
+            geometry = self._point_cache.get(entry)
+            if geometry is None:
+                geometry = self._point_cache[entry] = Point(lon, lat)
             precision = "point"
         return Resolution(
             query=text,
@@ -1254,31 +1307,36 @@ class Gazetteer:
             codes = codes[inside]
         return frozenset(codes)
 
-    def _hint_agreement(self, entries: np.ndarray, hints: tuple) -> tuple[np.ndarray, np.ndarray]:
+    def _hint_agreement(self, entries: list[int], hints: tuple) -> tuple[list[bool], list[int]]:
         """(agrees, strength): a candidate agrees when it lies in (or within
         HINT_TOLERANCE_KM of) every hinted unit; strength 1 for the governorate, +2 for
         the district, counting exact containment only."""
         codes1, codes2 = hints
         n = len(entries)
-        agrees = np.ones(n, dtype=bool)
-        strength = np.zeros(n, dtype=int)
+        agrees = [True] * n
+        strength = [0] * n
         if not codes1 and not codes2:
             return agrees, strength
+        rows = self._rows
         for level, codes, weight in ((1, codes1, 1), (2, codes2, 2)):
             if not codes:
                 continue
-            column = self._adm1 if level == 1 else self._adm2
-            inside = np.array([c in codes for c in column[entries]], dtype=bool)
-            strength += weight * inside
-            kinds = self._kind[entries]
-            loose = ~inside & (kinds != "region") & (kinds != "country")
+            column = rows["adm1"] if level == 1 else rows["adm2"]
+            inside = [column[e] in codes for e in entries]
+            strength = [s + weight * i for s, i in zip(strength, inside, strict=True)]
             # Border tolerance only when no candidate lies inside the hinted units.
-            if loose.any() and not inside.any():
+            loose = [
+                j for j, e in enumerate(entries) if rows["kind"][e] not in ("region", "country")
+            ]
+            if loose and not any(inside):
                 shape = self._hint_shape(level, codes)
-                points = shapely.points(self._lon[entries[loose]], self._lat[entries[loose]])
+                index = np.array([entries[j] for j in loose], dtype=np.int64)
+                points = shapely.points(self._lon[index], self._lat[index])
                 # Degrees to km at these latitudes; a tolerance, not a measurement.
-                inside[loose] = shapely.dwithin(shape, points, HINT_TOLERANCE_KM / 111.0)
-            agrees &= inside
+                near = shapely.dwithin(shape, points, HINT_TOLERANCE_KM / 111.0).tolist()
+                for j, hit in zip(loose, near, strict=True):
+                    inside[j] = hit
+            agrees = [a and i for a, i in zip(agrees, inside, strict=True)]
         return agrees, strength
 
     def _admin_codes_at(self, lon: float, lat: float) -> tuple[str, str, str]:
