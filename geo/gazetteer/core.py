@@ -231,7 +231,9 @@ class Gazetteer:
         self.data_dir = data_dir
         self.signature = data.signature
         self.notes = list(data.notes)
-        self.entries = data.entries
+        # Area polygons (WKB) stay out of the public entries table.
+        self._area_wkb = data.entries["area_wkb"].tolist()
+        self.entries = data.entries.drop(columns="area_wkb")
         # Country names resolve like any other, but ``names`` (the place-name vocabulary
         # other modules scan text with) leaves them out: a country is not a place to
         # find in running text by the gazetteer's index.
@@ -426,22 +428,11 @@ class Gazetteer:
         """The polygon of an admin unit or region entry (None for a place)."""
         if entry in self._area_cache:
             return self._area_cache[entry]
-        kind = self._kind[entry]
-        if kind not in _AREA_KINDS:
+        if self._kind[entry] not in _AREA_KINDS:
             return None
-        if kind in ("adm1", "adm2", "adm3"):
-            # The boundary layer's own polygon of the unit.
-            level = int(kind[-1])
-            layer = self._layer_shapes(level)
-            shape = layer.get(self._pcode[entry])
-        else:
-            adm3 = self._admin3_layer()
-            if kind == "country":
-                geoms = self._layer_shapes(1).values()
-            else:
-                geoms = adm3.geometry[adm3["adm3_pcode"].isin(self._members[entry].split())]
-            geoms = list(geoms)
-            shape = shapely.union_all(geoms) if geoms else None
+        # Built with the index (see index._area_wkb): no boundary layer is read here.
+        wkb = self._area_wkb[entry]
+        shape = shapely.from_wkb(wkb) if wkb is not None else None
         self._area_cache[entry] = shape
         return shape
 
@@ -1388,16 +1379,6 @@ class Gazetteer:
                 by_entry.setdefault(entry, []).append(fold)
             self.__dict__["_folds_by_entry"] = by_entry
         return self.__dict__["_folds_by_entry"]
-
-    def _layer_shapes(self, level: int) -> dict[str, BaseGeometry]:
-        """P-code -> polygon of the admin layer at ``level``."""
-        cache = self.__dict__.setdefault("_shapes_by_level", {})
-        if level not in cache:
-            layer = self._admin3_layer() if level == 3 else self._admin_layers()[level]
-            cache[level] = dict(
-                zip(layer[f"adm{level}_pcode"], layer.geometry.to_numpy(), strict=True)
-            )
-        return cache[level]
 
     def _admin_layers(self) -> dict:
         """Every admin layer of the data directory, read once (reading is the slow part)."""

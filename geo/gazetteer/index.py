@@ -30,7 +30,7 @@ from geo.report import DataDirError, GeoError
 log = logging.getLogger(__name__)
 
 # Bump when the index layout or the normalisation changes: old caches are then ignored.
-INDEX_VERSION = "11"
+INDEX_VERSION = "12"
 
 # Importance tiers by GeoNames feature code; a place's importance adds a population term.
 _TIERS = {
@@ -112,7 +112,9 @@ def load_or_build(data_dir: Path, project_dir: Path, cache_dir: Path) -> IndexDa
     return data
 
 
-_ENTRY_COLUMNS = frozenset({"name", "kind", "latitude", "longitude", "importance", "source_id"})
+_ENTRY_COLUMNS = frozenset(
+    {"name", "kind", "latitude", "longitude", "importance", "source_id", "area_wkb"}
+)
 _NAME_COLUMNS = frozenset({"entry", "name", "key", "fold", "skeleton", "primary", "curated"})
 
 
@@ -168,6 +170,7 @@ def build(data_dir: Path, files: list[tuple[Path, str]]) -> IndexData:
     if alias_frames:
         names = _add_aliases(entries, names, pd.concat(alias_frames, ignore_index=True), notes)
     entries["importance"] = _importance(entries)
+    entries["area_wkb"] = _area_wkb(entries, layers)
     names = _key_names(names)
     return IndexData(entries.reset_index(drop=True), names, "", notes, adm3)
 
@@ -325,6 +328,37 @@ def _add_aliases(
         rows.append((entry, alias.strip(), False, True))
     extra = pd.DataFrame(rows, columns=["entry", "name", "primary", "curated"])
     return pd.concat([names, extra], ignore_index=True)
+
+
+def _area_wkb(entries: pd.DataFrame, layers) -> list[bytes | None]:
+    """WKB of each area entry's polygon (None for places): the boundary layer's own polygon
+    of an admin unit, the union of a region's member subdistricts or of a country's
+    governorates. Cached with the index, so resolving names never reads the layers."""
+    shapes = {
+        level: dict(
+            zip(layers[level][f"adm{level}_pcode"], layers[level].geometry.to_numpy(), strict=True)
+        )
+        for level in (1, 2, 3)
+    }
+    adm3 = layers[3]
+    country = None
+    out: list[bytes | None] = []
+    for kind, pcode, members in zip(
+        entries["kind"], entries["pcode"], entries["members"], strict=True
+    ):
+        shape = None
+        if kind in ("adm1", "adm2", "adm3"):
+            shape = shapes[int(kind[-1])].get(pcode)
+        elif kind == "region":
+            geoms = list(adm3.geometry[adm3["adm3_pcode"].isin(members.split())])
+            shape = shapely.union_all(geoms) if geoms else None
+        elif kind == "country":
+            if country is None:
+                geoms = list(shapes[1].values())
+                country = shapely.union_all(geoms) if geoms else shapely.Point()
+            shape = None if country.is_empty else country
+        out.append(None if shape is None else shapely.to_wkb(shape))
+    return out
 
 
 def _importance(entries: pd.DataFrame) -> pd.Series:
