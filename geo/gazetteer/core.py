@@ -15,7 +15,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -275,7 +275,6 @@ class Gazetteer:
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
-        self._point_cache: dict[int, Point] = {}
 
     # -- construction -------------------------------------------------------------------
 
@@ -1105,15 +1104,17 @@ class Gazetteer:
             return [[0]]
         if all(self._rows["kind"][e] == "place" for e in entries):
             # Plain lists: these sets are small, and per-row numpy calls cost more.
-            rows = self._near_pairs(entries)
-            n = len(rows)
+            neighbours = self._near_pairs(entries)
+            n = len(entries)
+            if not any(neighbours):
+                return [[pos] for pos in range(n)]
             owner = [-1] * n
             groups: list[list[int]] = []
             for pos in range(n):
                 if owner[pos] >= 0:
                     continue
-                row = rows[pos]
-                members = [j for j in range(n) if row[j] and owner[j] < 0]
+                # Every earlier position already has a group: only later ones can join.
+                members = [pos] + sorted(j for j in neighbours[pos] if owner[j] < 0)
                 for j in members:
                     owner[j] = len(groups)
                 groups.append(members)
@@ -1130,14 +1131,15 @@ class Gazetteer:
                 heads.append(entry)
         return clusters
 
-    def _near_pairs(self, entries: list[int]) -> list[list[bool]]:
-        """Which of ``entries`` (places) lie within SAME_PLACE_KM of each other. Only pairs
-        whose latitudes are that close get the haversine (a great-circle distance is at
-        least R * |latitude difference|); most candidates of a name are far apart."""
+    def _near_pairs(self, entries: list[int]) -> list[list[int]]:
+        """For each of ``entries`` (places), the positions of the others within
+        SAME_PLACE_KM. Only pairs whose latitudes are that close get the haversine (a
+        great-circle distance is at least R * |latitude difference|); most candidates of a
+        name are far apart."""
         lat_of = self._rows["lat"]
         lats = [lat_of[e] for e in entries]
         n = len(entries)
-        rows = [[a == b for b in range(n)] for a in range(n)]
+        neighbours: list[list[int]] = [[] for _ in range(n)]
         pairs = [
             (a, b)
             for a in range(n)
@@ -1151,8 +1153,10 @@ class Gazetteer:
                 self._lat[first], self._lon[first], self._lat[second], self._lon[second]
             )
             for (a, b), km in zip(pairs, near.tolist(), strict=True):
-                rows[a][b] = rows[b][a] = km <= SAME_PLACE_KM
-        return rows
+                if km <= SAME_PLACE_KM:
+                    neighbours[a].append(b)
+                    neighbours[b].append(a)
+        return neighbours
 
     def _same_place(self, a: int, b: int) -> bool:
         kind_a, kind_b = self._kind[a], self._kind[b]
@@ -1187,12 +1191,9 @@ class Gazetteer:
             precision = {"region": "region", "country": "country"}.get(kind, kind)
             method = "area"
         else:
-            # One (immutable) point per entry, shared by every result placed there.
-            geometry = self._point_cache.get(entry)
-            if geometry is None:
-                geometry = self._point_cache[entry] = Point(lon, lat)
+            geometry = self._points[entry]
             precision = "point"
-        return Resolution(
+        return _new_resolution(
             query=text,
             status="resolved",
             latitude=lat,
@@ -1233,6 +1234,11 @@ class Gazetteer:
             )
             cache[(entry, score)] = found
         return found
+
+    @cached_property
+    def _points(self) -> list[Point]:
+        """One (immutable) point per entry, made at once, shared by every result there."""
+        return shapely.points(self._lon, self._lat).tolist()
 
     @cached_property
     def _rows(self) -> dict[str, list]:
@@ -1397,6 +1403,18 @@ class Gazetteer:
     def kinds(self) -> dict[str, int]:
         """Entry counts by kind."""
         return self.entries["kind"].value_counts().to_dict()
+
+
+_RESOLUTION_DEFAULTS = {f.name: f.default for f in fields(Resolution) if f.default is not MISSING}
+
+
+def _new_resolution(**values) -> Resolution:
+    """``Resolution(**values)`` without the frozen dataclass's per-field
+    ``object.__setattr__`` calls, which dominate when thousands of names resolve (same
+    object, same fields; see ``Gazetteer._candidate``)."""
+    found = object.__new__(Resolution)
+    found.__dict__.update(_RESOLUTION_DEFAULTS, **values)
+    return found
 
 
 def _group_names(names: pd.DataFrame, column: str) -> dict[str, tuple]:
