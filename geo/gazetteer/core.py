@@ -1077,17 +1077,44 @@ class Gazetteer:
             return None
         wanted = {fold_key(split_descriptors(name_key(text))[0])}
         wanted |= set(self._entry_folds().get(unit, ()))
+        wanted_folds = [w for w in wanted if w]
+        owners, folds = self._unit_folds(level, pcode)
+        if not wanted_folds or not folds:
+            return None
+        # Each place's best ratio over (wanted, its folds), all pairs in one rapidfuzz call.
+        ratios = process.cdist(wanted_folds, folds, scorer=fuzz.ratio, dtype=np.float64)
+        by_fold = ratios.max(axis=0).tolist()
+        place_score: dict[int, float] = {}
+        for owner, ratio in zip(owners, by_fold, strict=True):
+            if ratio > place_score.get(owner, -1.0):
+                place_score[owner] = ratio
+        importance = self._rows["importance"]
         best: tuple[int, float] | None = None
-        for place in places:
-            folds = self._entry_folds().get(int(place), ())
-            score = max((fuzz.ratio(w, f) for w in wanted for f in folds if w and f), default=0.0)
+        for place in places.tolist():
+            score = place_score.get(place, 0.0)
             if score >= 80 and (
                 best is None
                 or score > best[1]
-                or (score == best[1] and self._importance[place] > self._importance[best[0]])
+                or (score == best[1] and importance[place] > importance[best[0]])
             ):
-                best = (int(place), float(score))
+                best = (place, float(score))
         return best
+
+    def _unit_folds(self, level: int, pcode: str) -> tuple[list[int], list[str]]:
+        """The (non-empty) folds of every place in an admin unit, each with its place."""
+        cache = self.__dict__.setdefault("_folds_by_unit", {})
+        key = (level, pcode)
+        if key not in cache:
+            by_entry = self._entry_folds()
+            owners: list[int] = []
+            folds: list[str] = []
+            for place in self._places_in_unit(level).get(pcode, np.empty(0, int)).tolist():
+                for fold in by_entry.get(place, ()):
+                    if fold:
+                        owners.append(place)
+                        folds.append(fold)
+            cache[key] = (owners, folds)
+        return cache[key]
 
     def _common_unit(self, entries: list[int]) -> int | None:
         """The smallest admin unit holding every entry (as an entry index), if any."""
