@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import resource
 import sys
 import tempfile
@@ -264,9 +265,53 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def speed(data_dir: Path) -> list[tuple[str, str]]:
-    from geo.gazetteer import Gazetteer
+def _bench_names(gazetteer, rng) -> tuple[list[str], list[str], list[str]]:
+    """(known names, misspelt names, the name each misspelling came from): 10k distinct
+    primary gazetteer names, and those of 7+ letters with one letter changed, dropped or
+    doubled so that only the fuzzy stage finds them."""
     from geo.gazetteer.normalize import name_key
+
+    primary = gazetteer.names[gazetteer.names["primary"]]["name"].drop_duplicates()
+    pick = primary.sample(n=min(10_000, len(primary)), random_state=1).tolist()
+    letters = "abdefhiklmnorstuyz"
+
+    def misspell(name: str) -> str:
+        chars = list(name)
+        i = int(rng.integers(1, max(2, len(chars) - 1)))
+        op = rng.integers(3)
+        if op == 0:
+            chars[i] = letters[int(rng.integers(len(letters)))]
+        elif op == 1:
+            del chars[i]
+        else:
+            chars.insert(i, chars[i])
+        return "".join(chars)
+
+    pairs = {misspell(n): n for n in pick if len(n) >= 7}
+    pairs = {m: n for m, n in pairs.items() if name_key(m) not in gazetteer._by_key}
+    return pick, list(pairs), list(pairs.values())
+
+
+def _fuzzy_speed(data_dir: Path, fuzzy: list[str], repeat: int) -> tuple[list, list, list]:
+    """(search s, full resolution s, results of the last run) of ``repeat`` runs, each on
+    a fresh gazetteer loaded from the cached index (empty result caches)."""
+    from geo.gazetteer import Gazetteer
+
+    search, full, resolved = [], [], []
+    for _ in range(repeat):
+        fresh = Gazetteer.from_data_dir(
+            data_dir, cache_dir=Path(tempfile.gettempdir()) / "geo-bench-cache"
+        )
+        started = time.perf_counter()
+        fresh._prefetch_fuzzy(fuzzy)  # the batched rapidfuzz candidate search alone
+        search.append(time.perf_counter() - started)
+        resolved = fresh.resolve_many(fuzzy)
+        full.append(time.perf_counter() - started)
+    return search, full, resolved
+
+
+def speed(data_dir: Path, *, repeat: int = 5) -> list[tuple[str, str]]:
+    from geo.gazetteer import Gazetteer
     from geo.geocode import geocode
     from geo.schema import conform
 
@@ -288,39 +333,14 @@ def speed(data_dir: Path) -> list[tuple[str, str]]:
     rows.append(("index size", f"{len(gazetteer.entries)} entries, {len(gazetteer.names)} names"))
 
     rng = np.random.default_rng(20240601)
-    primary = gazetteer.names[gazetteer.names["primary"]]["name"].drop_duplicates()
-    pick = primary.sample(n=min(10_000, len(primary)), random_state=1).tolist()
+    pick, fuzzy, fuzzy_of = _bench_names(gazetteer, rng)
     started = time.perf_counter()
     gazetteer.resolve_many(pick)
     elapsed = time.perf_counter() - started
     rows.append((f"{len(pick)} distinct known names", f"{len(pick) / elapsed:,.0f} names/s"))
 
-    # Misspelt names: one letter changed/dropped/doubled, so only the fuzzy stage finds them.
-    letters = "abdefhiklmnorstuyz"
-
-    def misspell(name: str) -> str:
-        chars = list(name)
-        i = int(rng.integers(1, max(2, len(chars) - 1)))
-        op = rng.integers(3)
-        if op == 0:
-            chars[i] = letters[int(rng.integers(len(letters)))]
-        elif op == 1:
-            del chars[i]
-        else:
-            chars.insert(i, chars[i])
-        return "".join(chars)
-
-    pairs = {misspell(n): n for n in pick if len(n) >= 7}
-    pairs = {m: n for m, n in pairs.items() if name_key(m) not in gazetteer._by_key}
-    fuzzy, fuzzy_of = list(pairs), list(pairs.values())
-    fresh = Gazetteer.from_data_dir(
-        data_dir, cache_dir=Path(tempfile.gettempdir()) / "geo-bench-cache"
-    )
-    started = time.perf_counter()
-    fresh._prefetch_fuzzy(fuzzy)  # the batched rapidfuzz candidate search alone
-    search = time.perf_counter() - started
-    resolved = fresh.resolve_many(fuzzy)
-    elapsed = time.perf_counter() - started
+    load = os.getloadavg()[0]
+    search, full, resolved = _fuzzy_speed(data_dir, fuzzy, repeat)
     found = sum(r.status != "unresolved" for r in resolved)
     truth = [gazetteer.resolve(orig) for orig in fuzzy_of]
     judged = [(r, t) for r, t in zip(resolved, truth, strict=True) if t.status == "resolved"]
@@ -329,13 +349,16 @@ def speed(data_dir: Path) -> list[tuple[str, str]]:
     rows.append(
         (
             f"{len(fuzzy)} distinct misspelt names: fuzzy search",
-            f"{len(fuzzy) / search:,.0f} names/s (target >= 20,000)",
+            f"{len(fuzzy) / np.median(search):,.0f} names/s",
         )
     )
+    rates = sorted(len(fuzzy) / t for t in full)
     rows.append(
         (
             f"{len(fuzzy)} distinct misspelt names: full resolution",
-            f"{len(fuzzy) / elapsed:,.0f} names/s, {100 * found / len(fuzzy):.0f}% matched "
+            f"{len(fuzzy) / np.median(full):,.0f} names/s (target >= 20,000; median of {repeat}, "
+            f"range {rates[0]:,.0f}-{rates[-1]:,.0f}, load average {load:.2f}), "
+            f"{100 * found / len(fuzzy):.0f}% matched "
             f"(resolved or ambiguous); of {len(judged)} whose original resolves: "
             f"{100 * right / len(judged):.0f}% to it, {100 * wrong / len(judged):.0f}% elsewhere",
         )
@@ -383,16 +406,95 @@ def speed(data_dir: Path) -> list[tuple[str, str]]:
     return rows
 
 
+def _outcome(result) -> tuple:
+    return (
+        result.query,
+        result.status,
+        result.source,
+        result.source_id,
+        result.precision,
+        result.method,
+        result.score,
+        result.latitude,
+        result.longitude,
+        result.n_candidates,
+        result.reason,
+        result.adm_pcodes,
+        result.fallback,
+        result.matched_name,
+        tuple((c.source_id, c.score) for c in result.candidates),
+        None if result.geometry is None else result.geometry.wkb,
+    )
+
+
+def check_outputs(data_dir: Path, samples: pd.DataFrame, path: Path) -> int:
+    """Record (or compare with ``path``) the resolution of every name the benchmark uses:
+    the samples, the known and the misspelt names, each without and with admin1 hints.
+    Returns the exit status: 1 when a comparison finds a changed answer."""
+    from geo.gazetteer import Gazetteer
+
+    cache = Path(tempfile.gettempdir()) / "geo-bench-cache"
+    gazetteer = Gazetteer.from_data_dir(data_dir, cache_dir=cache)
+    pick, fuzzy, fuzzy_of = _bench_names(gazetteer, np.random.default_rng(20240601))
+    governorate = _governorate_names(gazetteer)
+    hint_of = {n: governorate.get(gazetteer.resolve(n).adm_pcodes[0]) for n in pick + fuzzy_of}
+    sets = {
+        "samples": (samples["location"].tolist(), samples["admin1"].tolist(), samples["admin2"]),
+        "known": (pick, [hint_of[n] for n in pick], None),
+        "misspelt": (fuzzy, [hint_of[n] for n in fuzzy_of], None),
+    }
+    outputs = {}
+    for label, (names, admin1, admin2) in sets.items():
+        for hinted in (False, True):
+            fresh = Gazetteer.from_data_dir(data_dir, cache_dir=cache)
+            results = fresh.resolve_many(
+                names,
+                admin1=admin1 if hinted else None,
+                admin2=admin2.tolist() if hinted and admin2 is not None else None,
+            )
+            outputs[f"{label} {'with' if hinted else 'without'} hints"] = [
+                _outcome(r) for r in results
+            ]
+    if not path.exists():
+        path.write_bytes(pickle.dumps(outputs))
+        print(f"recorded {sum(map(len, outputs.values()))} resolutions in {path}")
+        return 0
+    recorded = pickle.loads(path.read_bytes())
+    changed = 0
+    for label, now in outputs.items():
+        before = recorded.get(label, [])
+        diffs = [(a, b) for a, b in zip(before, now, strict=False) if a != b]
+        diffs += [("missing", None)] * abs(len(before) - len(now))
+        changed += len(diffs)
+        print(f"{label:28} {len(now):6} names, {len(diffs)} changed")
+        for a, b in diffs[:3]:
+            print(f"    before: {a}\n    now:    {b}")
+    print("identical" if not changed else f"{changed} answers changed")
+    return 1 if changed else 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks geocode")
     parser.add_argument("--misses", type=int, default=40, help="misses to list per run")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of the fuzzy resolution (median reported)"
+    )
+    parser.add_argument(
+        "--outputs",
+        metavar="FILE",
+        help="record every benchmark name's resolution (status, entry, precision, score, "
+        "candidates, geometry) in FILE, or, when FILE exists, compare with it and exit; "
+        "for checking that a speed-up changes no answer",
+    )
     args = parser.parse_args(argv if argv is not None else [])
     from geo.boundaries import load_admin_layers
     from geo.gazetteer import Gazetteer
 
     data_dir = _data_dir()
     samples = _read_samples(data_dir / "events")
+    if args.outputs:
+        sys.exit(check_outputs(data_dir, samples, Path(args.outputs)))
     adm3 = load_admin_layers(data_dir)[3]
     with tempfile.TemporaryDirectory() as cache:
         outcomes = {}
@@ -404,7 +506,7 @@ def main(argv: list[str] | None = None) -> None:
     print_accuracy(outcomes, misses=args.misses)
     if not args.skip_speed:
         print("\n### speed\n")
-        rows = speed(data_dir)
+        rows = speed(data_dir, repeat=max(1, args.repeat))
         width = max(len(k) for k, _ in rows)
         for key, value in rows:
             print(f"{key:{width}}  {value}")
