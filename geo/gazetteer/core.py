@@ -222,6 +222,16 @@ def _haversine_km(lat1, lon1, lat2, lon2):
     return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
+def _haversine_km_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """:func:`_haversine_km` for one pair, in plain Python (numpy costs more per call)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 6371.0088 * 2 * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+
+
 class Gazetteer:
     """An offline place-name index built from a data directory.
 
@@ -1178,16 +1188,27 @@ class Gazetteer:
                 if lats[b] - lats[a] > _SAME_PLACE_DEGREES:
                     break
                 pairs.append((a, b))
-        if pairs:
-            first = [entries[a] for a, _ in pairs]
-            second = [entries[b] for _, b in pairs]
+        unsure = []
+        for a, b in pairs:
+            ea, eb = entries[a], entries[b]
+            km = _haversine_km_scalar(lat_of[ea], lon_of[ea], lat_of[eb], lon_of[eb])
+            if abs(km - SAME_PLACE_KM) < 1e-6:
+                # At the threshold itself, the answer of the array formula (libm and numpy
+                # may differ in the last bit).
+                unsure.append((a, b))
+            elif km <= SAME_PLACE_KM:
+                neighbours[a].append(b)
+                neighbours[b].append(a)
+        if unsure:
+            first = [entries[a] for a, _ in unsure]
+            second = [entries[b] for _, b in unsure]
             near = _haversine_km(
                 np.array([lat_of[e] for e in first]),
                 np.array([lon_of[e] for e in first]),
                 np.array([lat_of[e] for e in second]),
                 np.array([lon_of[e] for e in second]),
             )
-            for (a, b), km in zip(pairs, near.tolist(), strict=True):
+            for (a, b), km in zip(unsure, near.tolist(), strict=True):
                 if km <= SAME_PLACE_KM:
                     neighbours[a].append(b)
                     neighbours[b].append(a)
