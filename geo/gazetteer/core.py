@@ -543,7 +543,7 @@ class Gazetteer:
     @cached_property
     def _name_words(self) -> frozenset[str]:
         """Every word of every gazetteer name key."""
-        return frozenset(w for key in self._by_key for w in key.split())
+        return frozenset(" ".join(self._by_key).split())
 
     def _resolve_parts(self, text: str, parts: list[str], hints: tuple, depth: int) -> Resolution:
         """The first part is the place; the others are context ("X village, Manbij")."""
@@ -1435,10 +1435,15 @@ class Gazetteer:
 
     def _entry_folds(self) -> dict[int, list[str]]:
         if "_folds_by_entry" not in self.__dict__:
-            pairs = self.names[["entry", "fold"]].drop_duplicates()
+            # Each entry's distinct folds, in the order the names table gives them.
             by_entry: dict[int, list[str]] = {}
-            for entry, fold in zip(pairs["entry"].tolist(), pairs["fold"].tolist(), strict=True):
-                by_entry.setdefault(entry, []).append(fold)
+            names = self.names
+            for entry, fold in zip(names["entry"].tolist(), names["fold"].tolist(), strict=True):
+                folds = by_entry.get(entry)
+                if folds is None:
+                    by_entry[entry] = [fold]
+                elif fold not in folds:
+                    folds.append(fold)
             self.__dict__["_folds_by_entry"] = by_entry
         return self.__dict__["_folds_by_entry"]
 
