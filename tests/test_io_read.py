@@ -396,6 +396,14 @@ def test_truncated_and_ragged_csv_rows_are_accounted(tmp_path):
     assert "truncated" in reasons[4]
 
 
+def test_a_stray_nul_in_a_tiny_file_is_dirt_not_binary(tmp_path):
+    # found by the property test: one NUL in a 50-byte file is more than 1% of it
+    path = tmp_path / "tiny.csv"
+    path.write_bytes(b"Date,Place\n2023-10-19,Dumayr\x00\n")
+    events, _ = read_events(path)
+    assert len(events) == 1 and events.loc[0, "location"].startswith("Dumayr")
+
+
 def test_header_only_file_reads_no_events(tmp_path):
     path = tmp_path / "header.csv"
     path.write_text("date,location\n", encoding="utf-8")

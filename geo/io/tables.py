@@ -152,13 +152,30 @@ def unique_header(names: list[str], file: str) -> tuple[list[str], list[Problem]
     return out, problems
 
 
+# File signatures of formats often mistaken for tables: PNG, JPEG, GIF, PDF, ZIP (XLSX,
+# zipped shapefiles), gzip, GeoParquet, SQLite (GeoPackage).
+_BINARY_SIGNATURES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"PAR1",
+    b"SQLite format 3",
+)
+
+
 def _open_delimited(name: str, file: Path, *, chunk_rows: int) -> RawTable:
     with file.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
     utf16 = sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    # A stray NUL in a cell is dirt; NULs in the header or many of them mean binary.
+    # A stray NUL in a cell is dirt (even in a tiny file); a binary signature, NULs in the
+    # header or many of them mean binary.
     if not utf16 and (
-        b"\x00" in sample.split(b"\n", 1)[0] or sample.count(b"\x00") > len(sample) // 100
+        sample.startswith(_BINARY_SIGNATURES)
+        or b"\x00" in sample.split(b"\n", 1)[0]
+        or sample.count(b"\x00") > max(16, len(sample) // 100)
     ):
         raise InputError(
             f"{name}: binary data, not a text table; expected CSV/TSV, XLSX, GeoJSON, "
