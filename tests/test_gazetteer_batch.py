@@ -96,3 +96,20 @@ def test_a_batch_leaves_the_garbage_collector_as_it_found_it(data_dir, tmp_path_
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_name_gets_the_same_answer_alone_as_in_a_batch(
+    data_dir, tmp_path_factory, names_and_hints
+):
+    # resolve() on one misspelt name and resolve_many() on all of them use one fuzzy search:
+    # the same scores and candidate order (a batch once rounded its scores to whole numbers).
+    cache = tmp_path_factory.getbasetemp() / "gaz-cache"
+    names = [n for n, _ in names_and_hints][-120:]
+    whole = Gazetteer.from_data_dir(data_dir, cache_dir=cache).resolve_many(names)
+    single = Gazetteer.from_data_dir(data_dir, cache_dir=cache)
+    alone = []
+    for name in names:
+        single._resolve_cache.clear()  # each name on its own, as a first call would see it
+        alone.append(single.resolve(name))
+    assert [_outcome(r) for r in alone] == [_outcome(r) for r in whole]
+    assert any(r.method == "fuzzy" and r.score % 1 for r in whole)

@@ -763,20 +763,11 @@ class Gazetteer:
         return _Match(entries, scores, "fuzzy", ["fuzzy"] * len(entries), curated)
 
     def _fuzzy_candidates(self, fold: str) -> list[tuple[str, float]]:
-        cached = self._fuzzy_cache.get(fold)
-        if cached is not None:
-            return cached
-        found: dict[str, float] = {}
-        cutoff = _fuzzy_cutoff(fold)
-        if cutoff <= 100:
-            vocab = self._vocab_block(fold[:1], len(fold))
-            for cand, score, _ in process.extract(
-                fold, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=25
-            ):
-                found[cand] = score
-        result = self._finish_fuzzy(fold, found)
-        self._fuzzy_cache[fold] = result
-        return result
+        if fold not in self._fuzzy_cache:
+            # The same batched search as resolve_many, so one name gets the same answer
+            # alone or in a batch.
+            self._fill_fuzzy_cache({fold})
+        return self._fuzzy_cache[fold]
 
     def _finish_fuzzy(self, fold: str, found: dict[str, float]) -> list[tuple[str, float]]:
         """Add same-skeleton names; drop candidates whose consonants differ by more than one
@@ -828,8 +819,7 @@ class Gazetteer:
         return cache[initial]
 
     def _prefetch_fuzzy(self, names: Iterable[str]) -> None:
-        """Fill the fuzzy cache for the names that no exact/alias/fold key matches,
-        with one ``cdist`` per initial letter (both CPU cores)."""
+        """Fill the fuzzy cache for the names that no exact/alias/fold key matches."""
         wanted: set[str] = set()
         for name in set(names):
             key = name_key(name)
@@ -839,8 +829,12 @@ class Gazetteer:
                 fold = fold_key(variant)
                 if len(fold) >= 4 and fold not in self._by_fold and fold not in self._fuzzy_cache:
                     wanted.add(fold)
-        if not wanted:
-            return
+        if wanted:
+            self._fill_fuzzy_cache(wanted)
+
+    def _fill_fuzzy_cache(self, wanted: set[str]) -> None:
+        """Fuzzy candidates of folds that no key matches, with one ``cdist`` per block of
+        folds sharing an initial and a length (both CPU cores on big blocks)."""
         by_block: dict[tuple[str, int], list[str]] = {}
         for fold in wanted:
             by_block.setdefault((fold[:1], len(fold)), []).append(fold)
@@ -861,7 +855,8 @@ class Gazetteer:
                     )
                     rows, cols = np.nonzero(matrix)
                     for r, c in zip(rows, cols, strict=True):
-                        results[chunk[r]][vocab[c]] = float(matrix[r, c])
+                        # Rescored in double precision: the same score a single name gets.
+                        results[chunk[r]][vocab[c]] = fuzz.ratio(chunk[r], vocab[c])
             for query, found in results.items():
                 cutoff = _fuzzy_cutoff(query)
                 found = {c: s for c, s in found.items() if s >= cutoff}
