@@ -36,6 +36,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.gazetteer import haversine_km
+
 REPO = Path(__file__).resolve().parent.parent
 WITHIN_KM = 5.0
 
@@ -98,15 +100,6 @@ def _read_samples(events_dir: Path) -> pd.DataFrame:
     return samples[ok & samples["location"].notna()].reset_index(drop=True)
 
 
-def _haversine_km(lat1, lon1, lat2, lon2):
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def _adm1_of(points: gpd.GeoSeries, adm3: gpd.GeoDataFrame) -> pd.Series:
     frame = gpd.GeoDataFrame(geometry=points, crs=4326)
     joined = gpd.sjoin(frame, adm3[["adm1_pcode", "geometry"]], how="left", predicate="within")
@@ -139,7 +132,7 @@ def accuracy(gazetteer, samples: pd.DataFrame, adm3: gpd.GeoDataFrame, *, hints:
     out["precision"] = [r.precision for r in results]
     out["match"] = [r.matched_name for r in results]
     out["fallback"] = [r.fallback for r in results]
-    out["km"] = _haversine_km(out["lat"], out["lon"], out["ref_lat"], out["ref_lon"])
+    out["km"] = haversine_km(out["lat"], out["lon"], out["ref_lat"], out["ref_lon"])
     ref_points = gpd.GeoSeries(gpd.points_from_xy(out["ref_lon"], out["ref_lat"]), crs=4326)
     out["ref_adm1"] = _adm1_of(ref_points, adm3).to_numpy()
     our_adm1 = []
@@ -230,7 +223,7 @@ def classify_misses(gazetteer, out: pd.DataFrame) -> pd.DataFrame:
         row = out.iloc[i]
         parts = [p for p in _SPLIT_PARTS.split(row["location"]) if p and p.strip()]
         wanted = {fold_key(split_descriptors(name_key(p))[0]) for p in parts} - {""}
-        km = _haversine_km(lat, lon, row["ref_lat"], row["ref_lon"])
+        km = haversine_km(lat, lon, row["ref_lat"], row["ref_lon"])
         near = places.index[km <= WITHIN_KM]
         scored = [
             (fuzz.ratio(w, f), int(e)) for e in near for f in folds.get(int(e), ()) for w in wanted

@@ -5,7 +5,7 @@ gazetteer file in the data directory plus the project's curated aliases and regi
 ``Gazetteer.resolve(name, admin1=..., admin2=...)`` returns a :class:`Resolution`.
 """
 
-from geo.gazetteer.core import STATUSES, Candidate, Gazetteer, Resolution
+from geo.gazetteer.core import STATUSES, Candidate, Gazetteer, Resolution, haversine_km
 from geo.gazetteer.normalize import fold_key, name_key, split_descriptors
 from geo.gazetteer.relative import parse_relative
 
@@ -15,6 +15,7 @@ __all__ = [
     "Gazetteer",
     "Resolution",
     "fold_key",
+    "haversine_km",
     "name_key",
     "parse_relative",
     "split_descriptors",

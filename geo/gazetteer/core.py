@@ -213,7 +213,8 @@ class _Match:
     curated: np.ndarray | None = None
 
 
-def _haversine_km(lat1, lon1, lat2, lon2):
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km (arrays or scalars)."""
     lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
     a = (
         np.sin((lat2 - lat1) / 2) ** 2
@@ -223,7 +224,7 @@ def _haversine_km(lat1, lon1, lat2, lon2):
 
 
 def _haversine_km_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """:func:`_haversine_km` for one pair, in plain Python (numpy costs more per call)."""
+    """:func:`haversine_km` for one pair, in plain Python (numpy costs more per call)."""
     lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
     a = (
         math.sin((lat2 - lat1) / 2) ** 2
@@ -599,7 +600,7 @@ class Gazetteer:
         far = [
             r
             for r in found[1:]
-            if _haversine_km(best.latitude, best.longitude, r.latitude, r.longitude) > SAME_PLACE_KM
+            if haversine_km(best.latitude, best.longitude, r.latitude, r.longitude) > SAME_PLACE_KM
         ]
         if far:
             return replace(
@@ -612,7 +613,7 @@ class Gazetteer:
 
     def _midpoint(self, text: str, a: Resolution, b: Resolution) -> Resolution:
         lat, lon = (a.latitude + b.latitude) / 2, (a.longitude + b.longitude) / 2
-        span = float(_haversine_km(a.latitude, a.longitude, b.latitude, b.longitude))
+        span = float(haversine_km(a.latitude, a.longitude, b.latitude, b.longitude))
         return replace(
             a,
             query=text,
@@ -951,7 +952,7 @@ class Gazetteer:
             ents = np.array(entries, dtype=np.int64)
             lat, lon = self._lat[ents], self._lon[ents]
             distance = np.min(
-                [_haversine_km(lat, lon, c_lat, c_lon) for c_lat, c_lon in context], axis=0
+                [haversine_km(lat, lon, c_lat, c_lon) for c_lat, c_lon in context], axis=0
             )
             # Near the other places, and clearly the nearest of the candidates.
             near = (distance <= CONTEXT_KM) & (distance <= max(10.0, 1.5 * distance.min()))
@@ -1197,7 +1198,7 @@ class Gazetteer:
         if unsure:
             first = [entries[a] for a, _ in unsure]
             second = [entries[b] for _, b in unsure]
-            near = _haversine_km(
+            near = haversine_km(
                 np.array([lat_of[e] for e in first]),
                 np.array([lon_of[e] for e in first]),
                 np.array([lat_of[e] for e in second]),
@@ -1220,7 +1221,7 @@ class Gazetteer:
             codes_b = {self._adm1[b], self._adm2[b], self._adm3_codes[b]}
             return any(code and (code in codes_a and code in codes_b) for _, code in units)
         return bool(
-            _haversine_km(self._lat[a], self._lon[a], self._lat[b], self._lon[b]) <= SAME_PLACE_KM
+            haversine_km(self._lat[a], self._lon[a], self._lat[b], self._lon[b]) <= SAME_PLACE_KM
         )
 
     def _resolution(
