@@ -136,6 +136,7 @@ _QUALIFIER_FOLDS = frozenset(
     ]
 )
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
 
 
@@ -285,6 +286,7 @@ class Gazetteer:
             self._vocab_by_initial.setdefault(fold[:1], []).append(fold)
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
         self._candidate_cache: dict[tuple[int, float], Candidate] = {}
+        self._candidate_fields: dict[int, dict] = {}
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
@@ -457,6 +459,9 @@ class Gazetteer:
         if whole.status == "resolved" or depth > 2:
             return whole
         if whole.status == "ambiguous" and whole.score >= 95:
+            return whole
+        if text.isalpha() and script_of(text) != "mixed" and self._unglue_articles(text) is None:
+            # One word of one script, no article glued to it: no reading below applies.
             return whole
         # 2. "Western Ghariyeh" = "Ghariyah al Gharbiyah"
         for variant in modifier_variants(text):
@@ -670,7 +675,7 @@ class Gazetteer:
         self, text: str, hints: tuple, *, context: tuple, fuzzy: bool = True
     ) -> Resolution:
         key = name_key(text)
-        if not any(ch.isalpha() for ch in key):
+        if not _HAS_LETTER.search(key):
             return Resolution(query=text, status="unresolved", reason="no letters in location name")
         stripped, kind = split_descriptors(key)
         # An admin descriptor ("X district", "منطقة X") asks for the unit, whole or not.
@@ -682,16 +687,14 @@ class Gazetteer:
             variants[0] = (key, kind)
         village = bool(_VILLAGE_WORDS.intersection(key.split()))
         best_failure: Resolution | None = None
-        stages = [self._stage_exact, self._stage_fold] + (
-            [self._stage_core, self._stage_fuzzy] if fuzzy else []
-        )
+        stages = self._STAGES if fuzzy else self._STAGES[:2]
         # An admin descriptor first asks for that level in every stage ("Albu Kamal
         # district" is the district, found by the fold, before the same-name subdistrict).
         passes = (True, False) if kind in ("adm1", "adm2", "adm3", "place") else (False,)
         for strict in passes:
             for stage in stages:
                 for variant, wanted in variants:
-                    match = stage(variant)
+                    match = stage(self, variant)
                     if match is None or not len(match.entries):
                         continue
                     result = self._decide(
@@ -752,16 +755,25 @@ class Gazetteer:
         scored = self._fuzzy_candidates(fold)
         if not scored:
             return None
+        # Candidates come best first: an entry keeps the score of its first (best) fold.
         best: dict[int, tuple[float, bool]] = {}
+        by_fold = self._by_fold
         for cand, score in scored:
-            ents, _, cur = self._by_fold[cand]
+            ents, _, cur = by_fold[cand]
             for e, c in zip(ents.tolist(), cur.tolist(), strict=True):
-                if e not in best or best[e][0] < score:
+                if e not in best:
                     best[e] = (score, c)
-        entries = np.fromiter(best, dtype=np.int64, count=len(best))
-        scores = np.array([v[0] for v in best.values()], dtype=float)
-        curated = np.array([v[1] for v in best.values()], dtype=bool)
-        return _Match(entries, scores, "fuzzy", ["fuzzy"] * len(entries), curated)
+        scores, curated = zip(*best.values(), strict=True)
+        return _Match(
+            np.fromiter(best, dtype=np.int64, count=len(best)),
+            np.array(scores, dtype=float),
+            "fuzzy",
+            ["fuzzy"] * len(best),
+            np.array(curated, dtype=bool),
+        )
+
+    # Plain functions (not bound methods, which would tie the instance in a cycle).
+    _STAGES = (_stage_exact, _stage_fold, _stage_core, _stage_fuzzy)
 
     def _fuzzy_candidates(self, fold: str) -> list[tuple[str, float]]:
         if fold not in self._fuzzy_cache:
@@ -889,39 +901,16 @@ class Gazetteer:
         methods: list[str] = list(match.matched)
         kinds = [kind_of[e] for e in entries]
         curated = match.curated.tolist() if match.curated is not None else [False] * len(entries)
-        # Curated project entries (aliases, regions) override the sources.
-        keep = list(curated) if any(curated) else [True] * len(entries)
-        named_area = [
-            k and kd in ("region", "country") and (m == "exact" or c)
-            for k, kd, m, c in zip(keep, kinds, methods, curated, strict=True)
-        ]
-        if wanted in ("adm1", "adm2", "adm3"):
-            exact_kind = [k and kd == wanted for k, kd in zip(keep, kinds, strict=True)]
-            if strict or any(exact_kind):
-                keep = exact_kind
-            else:
-                keep = [k and kd in _AREA_KINDS for k, kd in zip(keep, kinds, strict=True)]
-        elif wanted == "place" and any(
-            k and kd == "place" for k, kd in zip(keep, kinds, strict=True)
-        ):
-            # "Damascus city" is the city, not the governorate that has it as an alias.
-            keep = [k and kd == "place" for k, kd in zip(keep, kinds, strict=True)]
-        elif wanted == "place" and strict:
-            # Only units match: their seat town may be the place ("Karama town").
-            keep = [k and kd in ("adm2", "adm3") for k, kd in zip(keep, kinds, strict=True)]
-        elif any(named_area):
-            keep = [k and a for k, a in zip(keep, named_area, strict=True)]
-        elif any(k and kd == "place" for k, kd in zip(keep, kinds, strict=True)):
-            # A town and the unit named after it: the town ("Idlib" is the city).
-            keep = [k and kd == "place" for k, kd in zip(keep, kinds, strict=True)]
-        if not any(keep):
-            return Resolution(
-                query=text, status="unresolved", reason="no candidate of the kind named"
-            )
-        positions = [i for i, k in enumerate(keep) if k]
-        entries = [entries[i] for i in positions]
-        scores = [scores[i] for i in positions]
-        methods = [methods[i] for i in positions]
+        if any(curated) or wanted in ("adm1", "adm2", "adm3") or any(k != "place" for k in kinds):
+            # (Only places, none curated, no unit asked for: every candidate stays.)
+            positions = self._kept_by_kind(kinds, methods, curated, wanted, strict)
+            if not positions:
+                return Resolution(
+                    query=text, status="unresolved", reason="no candidate of the kind named"
+                )
+            entries = [entries[i] for i in positions]
+            scores = [scores[i] for i in positions]
+            methods = [methods[i] for i in positions]
         # Admin hints: drop candidates outside the hinted units, prefer the most specific.
         hinted = any(hints)
         agreement_max = 0
@@ -1053,6 +1042,38 @@ class Gazetteer:
                 )
         return self._resolution(text, best, score, method, n_places, candidates, "")
 
+    @staticmethod
+    def _kept_by_kind(
+        kinds: list[str], methods: list[str], curated: list[bool], wanted: str | None, strict: bool
+    ) -> list[int]:
+        """Positions of the candidates of the kind the name asks for."""
+        # Curated project entries (aliases, regions) override the sources.
+        keep = list(curated) if any(curated) else [True] * len(kinds)
+        named_area = [
+            k and kd in ("region", "country") and (m == "exact" or c)
+            for k, kd, m, c in zip(keep, kinds, methods, curated, strict=True)
+        ]
+        if wanted in ("adm1", "adm2", "adm3"):
+            exact_kind = [k and kd == wanted for k, kd in zip(keep, kinds, strict=True)]
+            if strict or any(exact_kind):
+                keep = exact_kind
+            else:
+                keep = [k and kd in _AREA_KINDS for k, kd in zip(keep, kinds, strict=True)]
+        elif wanted == "place" and any(
+            k and kd == "place" for k, kd in zip(keep, kinds, strict=True)
+        ):
+            # "Damascus city" is the city, not the governorate that has it as an alias.
+            keep = [k and kd == "place" for k, kd in zip(keep, kinds, strict=True)]
+        elif wanted == "place" and strict:
+            # Only units match: their seat town may be the place ("Karama town").
+            keep = [k and kd in ("adm2", "adm3") for k, kd in zip(keep, kinds, strict=True)]
+        elif any(named_area):
+            keep = [k and a for k, a in zip(keep, named_area, strict=True)]
+        elif any(k and kd == "place" for k, kd in zip(keep, kinds, strict=True)):
+            # A town and the unit named after it: the town ("Idlib" is the city).
+            keep = [k and kd == "place" for k, kd in zip(keep, kinds, strict=True)]
+        return [i for i, k in enumerate(keep) if k]
+
     def _decide_single(
         self, text: str, match: _Match, wanted: str | None, hints: tuple
     ) -> Resolution | None:
@@ -1082,7 +1103,7 @@ class Gazetteer:
         if places is None or not len(places):
             return None
         wanted = {fold_key(split_descriptors(name_key(text))[0])}
-        wanted |= set(self._entry_folds().get(unit, ()))
+        wanted |= set(self._entry_folds(unit))
         wanted_folds = [w for w in wanted if w]
         owners, folds = self._unit_folds(level, pcode)
         if not wanted_folds or not folds:
@@ -1111,11 +1132,10 @@ class Gazetteer:
         cache = self.__dict__.setdefault("_folds_by_unit", {})
         key = (level, pcode)
         if key not in cache:
-            by_entry = self._entry_folds()
             owners: list[int] = []
             folds: list[str] = []
             for place in self._places_in_unit(level).get(pcode, np.empty(0, int)).tolist():
-                for fold in by_entry.get(place, ()):
+                for fold in self._entry_folds(place):
                     if fold:
                         owners.append(place)
                         folds.append(fold)
@@ -1268,22 +1288,24 @@ class Gazetteer:
         cache = self._candidate_cache
         found = cache.get((entry, score))
         if found is None:
-            rows = self._rows
+            base = self._candidate_fields.get(entry)
+            if base is None:
+                rows = self._rows
+                base = self._candidate_fields[entry] = {
+                    "name": rows["name"][entry],
+                    "latitude": rows["lat"][entry],
+                    "longitude": rows["lon"][entry],
+                    "kind": rows["kind"][entry],
+                    "source": rows["source"][entry],
+                    "source_id": rows["source_id"][entry],
+                    "adm1_pcode": rows["adm1"][entry],
+                    "importance": rows["importance"][entry],
+                }
             # The frozen dataclass's __init__ sets each field through object.__setattr__,
             # which dominates when thousands of names are ranked; fill the instance
             # dictionary directly instead (same object, same fields).
             found = object.__new__(Candidate)
-            found.__dict__.update(
-                name=rows["name"][entry],
-                latitude=rows["lat"][entry],
-                longitude=rows["lon"][entry],
-                kind=rows["kind"][entry],
-                source=rows["source"][entry],
-                source_id=rows["source_id"][entry],
-                adm1_pcode=rows["adm1"][entry],
-                score=score,
-                importance=rows["importance"][entry],
-            )
+            found.__dict__.update(base, score=score)
             cache[(entry, score)] = found
         return found
 
@@ -1421,27 +1443,26 @@ class Gazetteer:
         return out
 
     def _places_in_unit(self, level: int) -> dict[str, np.ndarray]:
+        """Admin P-code of ``level`` -> the place entries inside it."""
         cache = self.__dict__.setdefault("_places_by_unit", {})
         if level not in cache:
             places = np.flatnonzero(self._kind == "place")
-            codes = (self._adm1, self._adm2, self._adm3_codes)[level - 1][places]
-            frame = pd.DataFrame({"code": codes, "entry": places})
-            cache[level] = {k: g["entry"].to_numpy() for k, g in frame.groupby("code") if k}
+            codes = (self._adm1, self._adm2, self._adm3_codes)[level - 1][places].astype(str)
+            cache[level] = {code: group for code, group in _split_by(codes, places).items() if code}
         return cache[level]
 
-    def _entry_folds(self) -> dict[int, list[str]]:
-        if "_folds_by_entry" not in self.__dict__:
-            # Each entry's distinct folds, in the order the names table gives them.
-            by_entry: dict[int, list[str]] = {}
-            names = self.names
-            for entry, fold in zip(names["entry"].tolist(), names["fold"].tolist(), strict=True):
-                folds = by_entry.get(entry)
-                if folds is None:
-                    by_entry[entry] = [fold]
-                elif fold not in folds:
-                    folds.append(fold)
-            self.__dict__["_folds_by_entry"] = by_entry
-        return self.__dict__["_folds_by_entry"]
+    def _entry_folds(self, entry: int) -> list[str]:
+        """An entry's distinct folds, in the order the names table gives them."""
+        if "_folds_table" not in self.__dict__:
+            entries = self.names["entry"].to_numpy()
+            order = np.argsort(entries, kind="stable")
+            starts = np.searchsorted(entries[order], np.arange(len(self._kind) + 1))
+            self.__dict__["_folds_table"] = (
+                self.names["fold"].to_numpy(dtype=object)[order].tolist(),
+                starts.tolist(),
+            )
+        folds, starts = self.__dict__["_folds_table"]
+        return list(dict.fromkeys(folds[starts[entry] : starts[entry + 1]]))
 
     def _admin_layers(self) -> dict:
         """Every admin layer of the data directory, read once (reading is the slow part)."""
@@ -1487,6 +1508,15 @@ def _new_resolution(**values) -> Resolution:
     found = object.__new__(Resolution)
     found.__dict__.update(_RESOLUTION_DEFAULTS, **values)
     return found
+
+
+def _split_by(keys: np.ndarray, values: np.ndarray) -> dict:
+    """key -> the values with that key (in their order), by one stable sort."""
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, int)
+    ends = np.r_[starts[1:], len(keys)]
+    return {keys[a]: values[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
 def _group_names(names: pd.DataFrame, column: str) -> dict[str, tuple]:
