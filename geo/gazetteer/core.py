@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -140,9 +141,9 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One gazetteer feature a name may refer to."""
+class Candidate(NamedTuple):
+    """One gazetteer feature a name may refer to (an immutable record; a tuple because
+    ranking a batch of names makes thousands of them)."""
 
     name: str
     latitude: float
@@ -285,8 +286,6 @@ class Gazetteer:
         for fold in self._fold_vocab:
             self._vocab_by_initial.setdefault(fold[:1], []).append(fold)
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
-        self._candidate_cache: dict[tuple[int, float], Candidate] = {}
-        self._candidate_fields: dict[int, dict] = {}
         self._resolve_cache: dict[tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
@@ -348,13 +347,16 @@ class Gazetteer:
             ``status`` "resolved" (with location), "ambiguous" or "unresolved" (with
             ``reason`` and the best ``candidates``).
         """
+        return self._resolve_clean(name, (_clean_hint(admin1), _clean_hint(admin2)))
+
+    def _resolve_clean(self, name: object, hints: tuple[str | None, str | None]) -> Resolution:
+        """``resolve`` with cleaned hints."""
         if not isinstance(name, str) or not name.strip():
             return Resolution(
                 query="" if name is None or _is_missing(name) else str(name),
                 status="unresolved",
                 reason="empty or non-text location name",
             )
-        hints = (_clean_hint(admin1), _clean_hint(admin2))
         cache_key = (name, *hints)
         cached = self._resolve_cache.get(cache_key)
         if cached is None:
@@ -423,7 +425,9 @@ class Gazetteer:
         """``resolve``, reusing the hint-free answer when it is a single place that the
         hints agree with (the same name usually comes with and without hints)."""
         hints = (_clean_hint(admin1), _clean_hint(admin2))
-        if any(hints) and isinstance(name, str) and name.strip():
+        if hints == (None, None):
+            return self._resolve_clean(name, hints)
+        if isinstance(name, str) and name.strip():
             plain = self._resolve_cache.get((name, None, None))
             if (
                 plain is not None
@@ -437,7 +441,7 @@ class Gazetteer:
                     not codes2 or plain.adm_pcodes[1] in codes2
                 ):
                     return plain
-        return self.resolve(name, admin1=admin1, admin2=admin2)
+        return self._resolve_clean(name, hints)
 
     def area_geometry(self, entry: int) -> BaseGeometry | None:
         """The polygon of an admin unit or region entry (None for a place)."""
@@ -1284,30 +1288,18 @@ class Gazetteer:
         )
 
     def _candidate(self, entry: int, score: float) -> Candidate:
-        entry, score = int(entry), float(score)
-        cache = self._candidate_cache
-        found = cache.get((entry, score))
-        if found is None:
-            base = self._candidate_fields.get(entry)
-            if base is None:
-                rows = self._rows
-                base = self._candidate_fields[entry] = {
-                    "name": rows["name"][entry],
-                    "latitude": rows["lat"][entry],
-                    "longitude": rows["lon"][entry],
-                    "kind": rows["kind"][entry],
-                    "source": rows["source"][entry],
-                    "source_id": rows["source_id"][entry],
-                    "adm1_pcode": rows["adm1"][entry],
-                    "importance": rows["importance"][entry],
-                }
-            # The frozen dataclass's __init__ sets each field through object.__setattr__,
-            # which dominates when thousands of names are ranked; fill the instance
-            # dictionary directly instead (same object, same fields).
-            found = object.__new__(Candidate)
-            found.__dict__.update(base, score=score)
-            cache[(entry, score)] = found
-        return found
+        rows = self._rows
+        return Candidate(
+            rows["name"][entry],
+            rows["lat"][entry],
+            rows["lon"][entry],
+            rows["kind"][entry],
+            rows["source"][entry],
+            rows["source_id"][entry],
+            rows["adm1"][entry],
+            float(score),
+            rows["importance"][entry],
+        )
 
     @cached_property
     def _points(self) -> list[Point]:
