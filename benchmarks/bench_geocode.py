@@ -173,6 +173,19 @@ def print_accuracy(outcomes: dict[str, pd.DataFrame], *, misses: int) -> None:
                 f"{_pct(int(precise['within'].sum()), len(precise)):>22} "
                 f"{_pct(int(g['right_adm1'].sum()), len(g)):>20}"
             )
+    print(
+        "\nwithin 5 km of the precise rows whose place the gazetteer holds near the dataset's "
+        "point (the ceiling these files allow):"
+    )
+    for label, out in outcomes.items():
+        precise = out[out["precise"]]
+        unreachable = precise["miss"].isin(MISS_CLASSES[2:])
+        reachable = precise[~unreachable]
+        print(
+            f"  {label} hints: {_pct(int(reachable['within'].sum()), len(reachable))}; "
+            f"{int(unreachable.sum())} of {len(precise)} precise rows name a place the "
+            f"gazetteer lacks there (ceiling {_pct(len(reachable), len(precise)).strip()})"
+        )
     print(f"\n{'miss class (rows)':48} " + " ".join(f"{k + ' hints':>9}" for k in outcomes))
     for name in MISS_CLASSES:
         counts = [int((out["miss"] == name).sum()) for out in outcomes.values()]
@@ -215,7 +228,6 @@ def classify_misses(gazetteer, out: pd.DataFrame) -> pd.DataFrame:
     places = entries[entries["kind"] == "place"]
     lat = places["latitude"].to_numpy()
     lon = places["longitude"].to_numpy()
-    folds = gazetteer._entry_folds()
     classes = pd.Series(pd.NA, index=out.index, dtype=object)
     similar = pd.Series("", index=out.index, dtype=object)
     missed = (out["precise"] & ~out["within"]) | ~out["right_adm1"]
@@ -226,7 +238,10 @@ def classify_misses(gazetteer, out: pd.DataFrame) -> pd.DataFrame:
         km = haversine_km(lat, lon, row["ref_lat"], row["ref_lon"])
         near = places.index[km <= WITHIN_KM]
         scored = [
-            (fuzz.ratio(w, f), int(e)) for e in near for f in folds.get(int(e), ()) for w in wanted
+            (fuzz.ratio(w, f), int(e))
+            for e in near
+            for f in gazetteer._entry_folds(int(e))
+            for w in wanted
         ]
         best, best_entry = max(scored, default=(0.0, -1))
         if not wanted:
