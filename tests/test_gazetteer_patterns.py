@@ -140,3 +140,15 @@ def test_a_qualified_name_the_gazetteer_has_is_itself(gazetteer):
     assert result.status == "resolved"
     assert result.precision == "point"
     assert result.matched_name == "Baghuz Fawqani"
+
+
+@pytest.mark.parametrize("written", ["Marea", "Marea town"])
+def test_a_place_whose_own_name_folds_to_the_query_beats_an_alternate_name(gazetteer, written):
+    # "Marea" is the press spelling of Mari` (A'zaz district). Ma`arrat an Nu`man, a bigger
+    # town, only folds the same through its alternate name "Ma'arra": no win on importance.
+    result = gazetteer.resolve(written)
+    assert result.status == "resolved"
+    assert result.source_id == "167245"  # GeoNames Māri‘
+    assert result.adm_pcodes[1] == "SY0204"  # A'zaz district
+    # The town the alternate name belongs to is still found by that name.
+    assert gazetteer.resolve("Al-Ma'arra").source_id == "167611"
