@@ -152,3 +152,24 @@ def test_a_place_whose_own_name_folds_to_the_query_beats_an_alternate_name(gazet
     assert result.adm_pcodes[1] == "SY0204"  # A'zaz district
     # The town the alternate name belongs to is still found by that name.
     assert gazetteer.resolve("Al-Ma'arra").source_id == "167611"
+
+
+def test_a_curated_alias_does_not_claim_names_that_merely_fold_like_it(gazetteer):
+    # The project's alias "Kobani" (Ayn al-Arab) folds like "Kabani", a Latakia village
+    # (Kabanah): the alias speaks for its own spelling only.
+    assert gazetteer.resolve("Kobani").source_id == "172256"
+    alone = gazetteer.resolve("Kabani")
+    assert alone.source_id != "172256"
+    assert alone.status == "ambiguous"
+    hinted = gazetteer.resolve("Kabani", admin1="Lattakia")
+    assert (hinted.status, hinted.matched_name) == ("resolved", "Kabanah")
+
+
+@pytest.mark.parametrize("written", ["Al Hamah suburb", "Al Hamah neighbourhood"])
+def test_a_suburb_is_not_the_same_name_city(gazetteer, written):
+    # Hama city (GeoNames 170017) is no better a guess for a suburb than the suburbs named so.
+    result = gazetteer.resolve(written)
+    assert result.source_id != "170017"
+    hinted = gazetteer.resolve(written, admin1="Rif Dimashq", admin2="Qudsaya")
+    assert hinted.status == "resolved"
+    assert hinted.adm_pcodes[0] == "SY03"

@@ -73,9 +73,25 @@ SAME_PLACE_KM = 6.0
 # An importance lead this large (one tier: admin seat over village) decides between
 # same-name places; less is ambiguous.
 IMPORTANCE_MARGIN = 0.9
-# Importance of a village (GeoNames PPL); "X village" ranks no candidate above it.
+# Importance of a village (GeoNames PPL); "X village" (or suburb, farms, quarter: never a
+# city) ranks no candidate above it.
 VILLAGE_IMPORTANCE = 2.0
-_VILLAGE_WORDS = frozenset({"village", "hamlet", "قريه"})
+_VILLAGE_WORDS = frozenset(
+    {
+        "village",
+        "hamlet",
+        "suburb",
+        "suburbs",
+        "farm",
+        "farms",
+        "neighbourhood",
+        "neighborhood",
+        "quarter",
+        "قريه",
+        "مزرعه",
+        "حي",
+    }
+)
 # A fuzzy score lead this large decides between candidates.
 SCORE_MARGIN = 6.0
 # Latitude difference (degrees, with a margin for rounding) beyond which two points are
@@ -262,6 +278,7 @@ class Gazetteer:
         self._lat = entries["latitude"].to_numpy(dtype=float)
         self._lon = entries["longitude"].to_numpy(dtype=float)
         self._kind = entries["kind"].to_numpy(dtype=object)
+        self._is_area = np.isin(self._kind, ("region", "country"))
         self._importance = entries["importance"].to_numpy(dtype=float)
         self._adm1 = entries["adm1_pcode"].to_numpy(dtype=object)
         self._adm2 = entries["adm2_pcode"].to_numpy(dtype=object)
@@ -730,6 +747,9 @@ class Gazetteer:
         if hit is None:
             return None
         entries, primary, curated = hit
+        # A curated alias speaks for its own spelling; one that merely folds the same is only
+        # similar ("Kabani", a Latakia village, is not "Kobani"). Curated regions still win.
+        curated = curated & self._is_area[entries]
         # A place whose own name folds to the key ranks above one that only an alternate
         # name does ("Marea" is Mari`, not Ma`arrat an Nu`man through its alias "Ma`arra").
         scores = np.where(primary | curated, FOLD_SCORE, FOLD_ALIAS_SCORE)
