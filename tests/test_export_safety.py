@@ -13,6 +13,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from geo.cli import main
 from geo.io import metadata_path, read_events, write_events
 
 HYPERLINK = '=HYPERLINK("http://x","click")'
@@ -153,3 +154,34 @@ def test_sidecar_keeps_paths_that_share_no_folder_with_the_output(events_dir, tm
     meta = json.loads(metadata_path(path).read_text(encoding="utf-8"))
     assert meta["sources"] == [source]
     assert meta["build"]["inputs"] == [source]
+
+
+def test_geo_export_to_csv_end_to_end(events_dir, data_dir, tmp_path, monkeypatch, capsys):
+    project = tmp_path / "project"
+    (project / "inputs").mkdir(parents=True)
+    (project / "exports").mkdir()
+    rows = pd.read_csv(
+        events_dir / "acled_2024_syria_newschema_excerpt_transcribed.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
+    rows.loc[0, "notes"] = HYPERLINK
+    rows.loc[1, "actor1"] = "@SUM(1+1)"
+    rows.loc[2, "location"] = "=Nowhere()"  # cannot be placed: lands in the unresolved table
+    rows.loc[2, ["latitude", "longitude", "admin1", "admin2", "admin3"]] = ""
+    rows.to_csv(project / "inputs" / "acled.csv", index=False)
+    monkeypatch.chdir(project)
+    code = main(
+        ["export", "inputs/acled.csv", "--data-dir", str(data_dir), "-o", "exports/events.csv"]
+    )
+    assert code in (0, 1), capsys.readouterr().err
+    out = read_csv_cells(project / "exports" / "events.csv")
+    by_id = {row["event_id"]: row for row in out}
+    assert by_id[rows.loc[0, "event_id_cnty"]]["notes"] == "'" + HYPERLINK
+    assert by_id[rows.loc[1, "event_id_cnty"]]["actor1"] == "'@SUM(1+1)"
+    assert float(by_id[rows.loc[0, "event_id_cnty"]]["latitude"]) == float(rows.loc[0, "latitude"])
+    unresolved = read_csv_cells(project / "exports" / "events.unresolved.csv")
+    assert [row["location"] for row in unresolved] == ["'=Nowhere()"]
+    meta = json.loads(metadata_path(project / "exports" / "events.csv").read_text())
+    assert meta["build"]["inputs"] == ["../inputs/acled.csv"]
+    assert meta["sources"] == ["../inputs/acled.csv"]

@@ -354,8 +354,9 @@ def _without_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def _neutralised(text: pd.Series) -> pd.Series | None:
     """``text`` with a ``'`` before every formula; None when there is none (the column stays
     as it is, dtype and all)."""
-    risky = text.str.startswith(FORMULA_TRIGGERS) & ~text.str.fullmatch(_PLAIN_NUMBER)
-    risky = risky.fillna(False).astype(bool)
+    risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+    if risky.any():  # most columns have no such cell: the number test only where needed
+        risky &= ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
     return text.where(~risky, "'" + text) if risky.any() else None
 
 
