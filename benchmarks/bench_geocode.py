@@ -186,6 +186,13 @@ def print_accuracy(outcomes: dict[str, pd.DataFrame], *, misses: int) -> None:
             f"{int(unreachable.sum())} of {len(precise)} precise rows name a place the "
             f"gazetteer lacks there (ceiling {_pct(len(reachable), len(precise)).strip()})"
         )
+    print("\nright governorate of the rows located (refused rows are reported, not guessed):")
+    for label, out in outcomes.items():
+        located = out[out["status"] == "resolved"]
+        print(
+            f"  {label} hints: {_pct(int(located['right_adm1'].sum()), len(located))}; "
+            f"{len(out) - len(located)} rows refused as ambiguous or not found"
+        )
     print(f"\n{'miss class (rows)':48} " + " ".join(f"{k + ' hints':>9}" for k in outcomes))
     for name in MISS_CLASSES:
         counts = [int((out["miss"] == name).sum()) for out in outcomes.values()]

@@ -63,6 +63,9 @@ _THREADED_CELLS = 4_000_000
 # Score of a name matching once a generic first word ("Tall", "Khirbat", "Mazra`at") is
 # dropped from it or from the gazetteer's name: accepted only with hints or context.
 CORE_SCORE = 88.0
+# Score of a name whose phonetic fold equals the query's (an alternate name's fold: less).
+FOLD_SCORE = 95.0
+FOLD_ALIAS_SCORE = 94.0
 # Score ceiling of a fuzzy match whose consonants differ by a substitution.
 SUBSTITUTION_SCORE = 85.0
 # Candidates closer than this are one place (two sources, or a place and its centroid).
@@ -726,10 +729,11 @@ class Gazetteer:
         hit = self._by_fold.get(fold_key(key))
         if hit is None:
             return None
-        entries, _, curated = hit
-        return _Match(
-            entries, np.full(len(entries), 95.0), "fuzzy", ["fuzzy"] * len(entries), curated
-        )
+        entries, primary, curated = hit
+        # A place whose own name folds to the key ranks above one that only an alternate
+        # name does ("Marea" is Mari`, not Ma`arrat an Nu`man through its alias "Ma`arra").
+        scores = np.where(primary | curated, FOLD_SCORE, FOLD_ALIAS_SCORE)
+        return _Match(entries, scores, "fuzzy", ["fuzzy"] * len(entries), curated)
 
     def _stage_core(self, key: str) -> _Match | None:
         """The name with a generic first word ("Tall", "Khirbat", "Mazra`at") dropped on
