@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geo.cli import main
 from geo.io import metadata_path, read_events, write_events
@@ -185,3 +187,21 @@ def test_geo_export_to_csv_end_to_end(events_dir, data_dir, tmp_path, monkeypatc
     meta = json.loads(metadata_path(project / "exports" / "events.csv").read_text())
     assert meta["build"]["inputs"] == ["../inputs/acled.csv"]
     assert meta["sources"] == ["../inputs/acled.csv"]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(
+        st.text(max_size=12),
+        st.builds(lambda a, b: a + b, st.sampled_from(["=", "+", "-", "@", "\t", "\r"]), st.text()),
+        st.floats(allow_nan=False, allow_infinity=False).map(lambda x: f"{x:+}"),
+    )
+)
+def test_any_text_reads_back_as_itself_or_as_quoted_text(text, tmp_path):
+    path = write_events(pd.DataFrame({"notes": [text], "value": [-1.5]}), tmp_path / "one.csv")
+    (row,) = read_csv_cells(path)
+    assert row["value"] == "-1.5"
+    if row["notes"] != text:  # neutralised: the quote and the text, nothing else
+        assert row["notes"] == "'" + text and text[:1] in "=+-@\t\r\0"
+    else:  # as written: starts no formula, or is a plain number
+        assert text[:1] not in ("=", "+", "-", "@", "\t", "\r", "\0") or is_number(text)

@@ -44,7 +44,7 @@ _POINT_TYPES = ("Point", "MultiPoint")
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\0")
 # A text cell that is just a signed number ("-12", "+3.5e2") opens as that number, which
 # runs nothing; it stays as written so that number-like text keeps its value.
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def write_events(
