@@ -3,6 +3,8 @@
 Every file is written to a temporary name beside the target and renamed into place,
 so a killed run leaves either the old file or the new one, never half of one; the
 same input gives byte-identical files (fixed GeoPackage timestamps, stable order).
+CSV text cells that a spreadsheet would run as a formula are prefixed with ``'``; the
+sidecar records input paths relative to the output's folder where it can.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +39,12 @@ WRITE_FORMATS: dict[str, str] = {
 # GeoPackage stamps the current time into gpkg_contents; a fixed one keeps files identical.
 _GPKG_DATE = "2000-01-01T00:00:00Z"
 _POINT_TYPES = ("Point", "MultiPoint")
+# OWASP "CSV Injection" (and ASVS 1.2.10, which adds NUL): Excel and LibreOffice run a cell
+# that starts with one of these as a formula (=HYPERLINK(...), @SUM(...), =cmd|...).
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\0")
+# A text cell that is just a signed number ("-12", "+3.5e2") opens as that number, which
+# runs nothing; it stays as written so that number-like text keeps its value.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def write_events(
@@ -62,7 +71,12 @@ def write_events(
         write them beside the file as ``<stem>.unresolved.csv`` / ``<stem>.aggregates.csv``.
     metadata
         Build parameters for the sidecar ``<name>.meta.json`` (:func:`metadata_path`) (``attribution`` and
-        ``sources`` entries are merged with the datasets' own).
+        ``sources`` entries are merged with the datasets' own). Input paths in the
+        sidecar (the events' ``source_file`` values, ``sources`` and ``inputs``) that name
+        an existing file or folder are recorded relative to the output's folder when
+        both lie under one top-level folder (``../inputs/acled.csv``), so a folder of
+        outputs and inputs can be moved or shared without the analyst's home path;
+        others are recorded as given.
     format
         Override the suffix: geojson, gpkg, parquet or csv.
 
@@ -70,6 +84,18 @@ def write_events(
     -------
     pathlib.Path
         The file written.
+
+    Notes
+    -----
+    Source text is untrusted, and a spreadsheet runs a CSV cell as a formula when it
+    starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or NUL
+    (:data:`FORMULA_TRIGGERS`). Every CSV this writes (the events and the
+    ``.unresolved.csv``/``.aggregates.csv`` side tables) prefixes such text cells, and
+    such header names, with a single quote (OWASP "CSV Injection"): Excel and
+    LibreOffice then show the text and run nothing. Numeric columns are written as
+    numbers (-3.5 stays -3.5), and a text cell that is only a signed number (``-12``,
+    ``+3``) stays as written, since it opens as that number. GeoJSON, GeoPackage and
+    GeoParquet are data formats and keep the text exactly as it was.
     """
     target = Path(path)
     fmt = output_format(target, format=format)
@@ -140,11 +166,14 @@ def build_metadata(
 ) -> dict:
     """The sidecar: what the file holds, where it came from, whom to credit."""
     extra = dict(metadata or {})
+    folder = target.parent
+    if isinstance(extra.get("inputs"), list | tuple):
+        extra["inputs"] = [_portable_path(p, folder) for p in extra["inputs"]]
     datasets = events["dataset"].dropna() if "dataset" in events else pd.Series([], dtype="str")
     attribution = credits_for(events, extra=extra.pop("attribution", None))
     sources = set(events["source_file"].dropna().unique()) if "source_file" in events else set()
-    sources = {str(source) for source in sources}
     sources |= set(extra.pop("sources", None) or [])
+    sources = {_portable_path(source, folder) for source in sources}
     geom = events.geometry
     areas = int((geom.notna() & ~geom.geom_type.isin(_POINT_TYPES)).sum())
     starts = events["date_start"].dropna() if "date_start" in events else pd.Series([])
@@ -168,6 +197,23 @@ def build_metadata(
         "attribution": attribution,
         "build": extra,
     }
+
+
+def _portable_path(value: object, folder: Path) -> str:
+    """An input path as the sidecar records it: relative to the output's ``folder`` when
+    it names an existing file or folder and both share a top-level folder, else as given."""
+    given = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+    # Labels ("ACLED API, 2024-06-30") and URLs are no paths: left as they are.
+    if not given or not os.path.exists(given):
+        return given
+    source, here = os.path.abspath(given), os.path.abspath(folder)
+    try:
+        common = Path(os.path.commonpath([source, here]))
+    except ValueError:  # Windows: another drive
+        return given
+    if common == Path(common.anchor):  # only the filesystem root in common
+        return given
+    return Path(os.path.relpath(source, here)).as_posix()
 
 
 def _date_text(value: object) -> str | None:
@@ -269,7 +315,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    out = pd.DataFrame(_plain_columns(frame, dates_as_text=True))
+    out = _without_formulas(pd.DataFrame(_plain_columns(frame, dates_as_text=True)))
     if isinstance(frame, gpd.GeoDataFrame):
         name = frame.geometry.name
         out[name] = frame.geometry.to_wkt(rounding_precision=7, trim=True).to_numpy()
@@ -284,6 +330,34 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         csv.writer(handle, lineterminator="\n").writerow(table.column_names)
     with open(path, "ab") as handle:
         pacsv.write_csv(table, handle, write_options=options)
+
+
+def _without_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells and header names a spreadsheet would run as formulas, prefixed with ``'``;
+    numeric columns untouched (see :func:`write_events`)."""
+    out = frame.copy()
+    names = pd.Series(out.columns.map(str), dtype="str")
+    renamed = _neutralised(names)
+    if renamed is not None:
+        out.columns = renamed.tolist()
+    for position in range(out.shape[1]):
+        values = out.iloc[:, position]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object).where(values.notna(), None)
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            text = _neutralised(values.astype("str"))
+            if text is not None:
+                out.isetitem(position, text)
+    return out
+
+
+def _neutralised(text: pd.Series) -> pd.Series | None:
+    """``text`` with a ``'`` before every formula; None when there is none (the column stays
+    as it is, dtype and all)."""
+    risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+    if risky.any():  # most columns have no such cell: the number test only where needed
+        risky &= ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
+    return text.where(~risky, "'" + text) if risky.any() else None
 
 
 # --- drivers -------------------------------------------------------------------------------
