@@ -1175,7 +1175,10 @@ class Gazetteer:
         rows = self._rows
         if not entries or any(rows["kind"][e] != "place" for e in entries):
             return None
-        for level, codes in ((3, rows["adm3"]), (2, rows["adm2"]), (1, rows["adm1"])):
+        adm1 = rows["adm1"]
+        if any(adm1[e] != adm1[entries[0]] for e in entries):
+            return None  # no common governorate: no common unit below it either
+        for level, codes in ((3, rows["adm3"]), (2, rows["adm2"]), (1, adm1)):
             found = {codes[e] for e in entries}
             if len(found) == 1 and "" not in found:
                 return self._unit_entry.get((level, found.pop()))
@@ -1187,6 +1190,11 @@ class Gazetteer:
         if len(entries) == 1:
             return [[0]]
         if all(self._rows["kind"][e] == "place" for e in entries):
+            if len(entries) == 2:  # the commonest case, without the general machinery
+                a, b = entries
+                lat = self._rows["lat"]
+                apart = abs(lat[a] - lat[b]) > _SAME_PLACE_DEGREES
+                return [[0], [1]] if apart or not self._within_same_place(a, b) else [[0, 1]]
             # Plain lists: these sets are small, and per-row numpy calls cost more.
             neighbours = self._near_pairs(entries)
             n = len(entries)
@@ -1220,43 +1228,29 @@ class Gazetteer:
         SAME_PLACE_KM. Only pairs whose latitudes are that close get the haversine (a
         great-circle distance is at least R * |latitude difference|); most candidates of a
         name are far apart."""
-        rows = self._rows
-        lat_of, lon_of = rows["lat"], rows["lon"]
+        lat_of = self._rows["lat"]
         lats = [lat_of[e] for e in entries]
         n = len(entries)
         neighbours: list[list[int]] = [[] for _ in range(n)]
         by_lat = sorted(range(n), key=lats.__getitem__)
-        pairs = []
         for i, a in enumerate(by_lat):
             for b in by_lat[i + 1 :]:
                 if lats[b] - lats[a] > _SAME_PLACE_DEGREES:
                     break
-                pairs.append((a, b))
-        unsure = []
-        for a, b in pairs:
-            ea, eb = entries[a], entries[b]
-            km = _haversine_km_scalar(lat_of[ea], lon_of[ea], lat_of[eb], lon_of[eb])
-            if abs(km - SAME_PLACE_KM) < 1e-6:
-                # At the threshold itself, the answer of the array formula (libm and numpy
-                # may differ in the last bit).
-                unsure.append((a, b))
-            elif km <= SAME_PLACE_KM:
-                neighbours[a].append(b)
-                neighbours[b].append(a)
-        if unsure:
-            first = [entries[a] for a, _ in unsure]
-            second = [entries[b] for _, b in unsure]
-            near = haversine_km(
-                np.array([lat_of[e] for e in first]),
-                np.array([lon_of[e] for e in first]),
-                np.array([lat_of[e] for e in second]),
-                np.array([lon_of[e] for e in second]),
-            )
-            for (a, b), km in zip(unsure, near.tolist(), strict=True):
-                if km <= SAME_PLACE_KM:
+                if self._within_same_place(entries[a], entries[b]):
                     neighbours[a].append(b)
                     neighbours[b].append(a)
         return neighbours
+
+    def _within_same_place(self, a: int, b: int) -> bool:
+        """Places ``a`` and ``b`` are within SAME_PLACE_KM (plain Python; at the threshold
+        itself, the array formula's answer, as libm and numpy may differ in the last bit)."""
+        rows = self._rows
+        lat_a, lon_a, lat_b, lon_b = rows["lat"][a], rows["lon"][a], rows["lat"][b], rows["lon"][b]
+        km = _haversine_km_scalar(lat_a, lon_a, lat_b, lon_b)
+        if abs(km - SAME_PLACE_KM) < 1e-6:
+            km = float(haversine_km(lat_a, lon_a, lat_b, lon_b))
+        return km <= SAME_PLACE_KM
 
     def _same_place(self, a: int, b: int) -> bool:
         kind_a, kind_b = self._kind[a], self._kind[b]
