@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -225,13 +225,15 @@ class Resolution:
 
 @dataclass
 class _Match:
-    """Candidates of one matching stage."""
+    """Candidates of one matching stage (plain lists: a name has a handful of candidates,
+    and numpy's per-call overhead costs more than the work)."""
 
-    entries: np.ndarray
-    scores: np.ndarray
+    entries: list[int]
+    scores: list[float]
     method: str
-    matched: list[str] = field(default_factory=list)
-    curated: np.ndarray | None = None
+    matched: list[str]
+    # Curated project entries override the sources (see Gazetteer._decide).
+    curated: list[bool]
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -278,7 +280,7 @@ class Gazetteer:
         self._lat = entries["latitude"].to_numpy(dtype=float)
         self._lon = entries["longitude"].to_numpy(dtype=float)
         self._kind = entries["kind"].to_numpy(dtype=object)
-        self._is_area = np.isin(self._kind, ("region", "country"))
+        self._is_area: list[bool] = np.isin(self._kind, ("region", "country")).tolist()
         self._importance = entries["importance"].to_numpy(dtype=float)
         self._adm1 = entries["adm1_pcode"].to_numpy(dtype=object)
         self._adm2 = entries["adm2_pcode"].to_numpy(dtype=object)
@@ -739,21 +741,32 @@ class Gazetteer:
         if hit is None:
             return None
         entries, primary, curated = hit
-        methods = np.where(primary, "exact", "alias").astype(object)
-        return _Match(entries, np.full(len(entries), 100.0), "exact", list(methods), curated)
+        methods = ["exact" if own else "alias" for own in primary.tolist()]
+        return _Match(entries.tolist(), [100.0] * len(methods), "exact", methods, curated.tolist())
 
     def _stage_fold(self, key: str) -> _Match | None:
         hit = self._by_fold.get(fold_key(key))
         if hit is None:
             return None
-        entries, primary, curated = hit
-        # A curated alias speaks for its own spelling; one that merely folds the same is only
-        # similar ("Kabani", a Latakia village, is not "Kobani"). Curated regions still win.
-        curated = curated & self._is_area[entries]
+        entries, primary, curated = (values.tolist() for values in hit)
+        curated = self._curated_here(entries, curated)
         # A place whose own name folds to the key ranks above one that only an alternate
         # name does ("Marea" is Mari`, not Ma`arrat an Nu`man through its alias "Ma`arra").
-        scores = np.where(primary | curated, FOLD_SCORE, FOLD_ALIAS_SCORE)
+        scores = [
+            FOLD_SCORE if own or cur else FOLD_ALIAS_SCORE
+            for own, cur in zip(primary, curated, strict=True)
+        ]
         return _Match(entries, scores, "fuzzy", ["fuzzy"] * len(entries), curated)
+
+    def _curated_here(self, entries: list[int], curated: list[bool]) -> list[bool]:
+        """Curated flags of a match on a name that is not the curated spelling itself: a
+        curated alias speaks for its own spelling only, one that merely folds the same is
+        only similar ("Kabani", a Latakia village, is not "Kobani"); curated regions (the
+        project's own areas) still override."""
+        if not any(curated):
+            return curated
+        is_area = self._is_area
+        return [cur and is_area[entry] for entry, cur in zip(entries, curated, strict=True)]
 
     def _stage_core(self, key: str) -> _Match | None:
         """The name with a generic first word ("Tall", "Khirbat", "Mazra`at") dropped on
@@ -762,19 +775,17 @@ class Gazetteer:
         core = core_name(key)
         if core is not None:
             hits += [self._by_fold.get(fold_key(core)), self._by_core.get(fold_key(core))]
-        hits = [h for h in hits if h is not None]
-        if not hits:
+        first: dict[int, bool] = {}
+        for hit in hits:
+            if hit is not None:
+                for entry, cur in zip(hit[0].tolist(), hit[2].tolist(), strict=True):
+                    first.setdefault(entry, cur)
+        if not first:
             return None
-        entries = np.concatenate([h[0] for h in hits])
-        curated = np.concatenate([h[2] for h in hits])
-        entries, first = np.unique(entries, return_index=True)
-        return _Match(
-            entries,
-            np.full(len(entries), CORE_SCORE),
-            "fuzzy",
-            ["fuzzy"] * len(entries),
-            curated[first],
-        )
+        entries = sorted(first)
+        curated = self._curated_here(entries, [first[e] for e in entries])
+        n = len(entries)
+        return _Match(entries, [CORE_SCORE] * n, "fuzzy", ["fuzzy"] * n, curated)
 
     def _stage_fuzzy(self, key: str) -> _Match | None:
         fold = fold_key(key)
@@ -791,14 +802,10 @@ class Gazetteer:
             for e, c in zip(ents.tolist(), cur.tolist(), strict=True):
                 if e not in best:
                     best[e] = (score, c)
-        scores, curated = zip(*best.values(), strict=True)
-        return _Match(
-            np.fromiter(best, dtype=np.int64, count=len(best)),
-            np.array(scores, dtype=float),
-            "fuzzy",
-            ["fuzzy"] * len(best),
-            np.array(curated, dtype=bool),
-        )
+        entries = list(best)
+        scores = [score for score, _ in best.values()]
+        curated = self._curated_here(entries, [cur for _, cur in best.values()])
+        return _Match(entries, scores, "fuzzy", ["fuzzy"] * len(entries), curated)
 
     # Plain functions (not bound methods, which would tie the instance in a cycle).
     _STAGES = (_stage_exact, _stage_fold, _stage_core, _stage_fuzzy)
@@ -924,11 +931,11 @@ class Gazetteer:
                 return fast
         rows = self._rows
         kind_of = rows["kind"]
-        entries: list[int] = match.entries.tolist()
-        scores: list[float] = match.scores.tolist()
-        methods: list[str] = list(match.matched)
+        entries = match.entries
+        scores = match.scores
+        methods = match.matched
         kinds = [kind_of[e] for e in entries]
-        curated = match.curated.tolist() if match.curated is not None else [False] * len(entries)
+        curated = match.curated
         if any(curated) or wanted in ("adm1", "adm2", "adm3") or any(k != "place" for k in kinds):
             # (Only places, none curated, no unit asked for: every candidate stays.)
             positions = self._kept_by_kind(kinds, methods, curated, wanted, strict)
@@ -1107,8 +1114,8 @@ class Gazetteer:
     ) -> Resolution | None:
         """The common case, without array work: one place, its name matched well, and the
         hints (if any) containing it. None when the general path must decide."""
-        entry = int(match.entries[0])
-        score = float(match.scores[0])
+        entry = match.entries[0]
+        score = match.scores[0]
         if self._kind[entry] != "place" or wanted in ("adm1", "adm2", "adm3"):
             return None
         if score < FUZZY_ACCEPT:
@@ -1119,7 +1126,7 @@ class Gazetteer:
         ):
             return None
         return self._resolution(
-            text, entry, score, str(match.matched[0]), 1, (self._candidate(entry, score),), ""
+            text, entry, score, match.matched[0], 1, (self._candidate(entry, score),), ""
         )
 
     def _seat_town(self, unit: int, text: str) -> tuple[int, float] | None:
@@ -1376,12 +1383,13 @@ class Gazetteer:
         match = stage(variant)
         if match is None:
             return frozenset()
-        kinds = self._kind[match.entries]
-        ents = match.entries[kinds == kind]
+        found = np.asarray(match.entries, dtype=np.int64)
+        kinds = self._kind[found]
+        ents = found[kinds == kind]
         codes = self._pcode[ents]
         if not len(ents) and kind == "adm2":
             # Sources often give a subdistrict as the district: use its parent.
-            ents = match.entries[kinds == "adm3"]
+            ents = found[kinds == "adm3"]
             codes = self._adm2[ents]
         if within and kind == "adm2":
             inside = np.isin(self._adm1[ents], list(within))
