@@ -1313,18 +1313,28 @@ class Gazetteer:
         )
 
     def _candidate(self, entry: int, score: float) -> Candidate:
-        rows = self._rows
-        return Candidate(
-            rows["name"][entry],
-            rows["lat"][entry],
-            rows["lon"][entry],
-            rows["kind"][entry],
-            rows["source"][entry],
-            rows["source_id"][entry],
-            rows["adm1"][entry],
-            float(score),
-            rows["importance"][entry],
+        name, lat, lon, kind, source, source_id, adm1, importance = self._candidate_columns
+        # tuple.__new__ skips the NamedTuple's Python-level __new__ (thousands per batch).
+        return _new_tuple(
+            Candidate,
+            (
+                name[entry],
+                lat[entry],
+                lon[entry],
+                kind[entry],
+                source[entry],
+                source_id[entry],
+                adm1[entry],
+                float(score),
+                importance[entry],
+            ),
         )
+
+    @cached_property
+    def _candidate_columns(self) -> tuple[list, ...]:
+        rows = self._rows
+        keys = ("name", "lat", "lon", "kind", "source", "source_id", "adm1", "importance")
+        return tuple(rows[key] for key in keys)
 
     @cached_property
     def _points(self) -> list[Point]:
@@ -1516,6 +1526,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_new_tuple = tuple.__new__
 _RESOLUTION_DEFAULTS = {f.name: f.default for f in fields(Resolution) if f.default is not MISSING}
 
 
