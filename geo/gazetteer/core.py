@@ -307,8 +307,10 @@ class Gazetteer:
         self._vocab_by_initial: dict[str, list[str]] = {}
         for fold in self._fold_vocab:
             self._vocab_by_initial.setdefault(fold[:1], []).append(fold)
-        self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
-        self._resolve_cache: dict[tuple, Resolution] = {}
+        # fold -> (candidate folds, their scores), best first: two tuples, not one per pair.
+        self._fuzzy_cache: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {}
+        # name (no hints) or (name, admin1, admin2) -> its resolution
+        self._resolve_cache: dict[str | tuple, Resolution] = {}
         self._hint_cache: dict[tuple, frozenset[str]] = {}
         self._area_cache: dict[int, BaseGeometry] = {}
 
@@ -379,7 +381,8 @@ class Gazetteer:
                 status="unresolved",
                 reason="empty or non-text location name",
             )
-        cache_key = (name, *hints)
+        # The bare name as key when there are no hints: one object fewer per name.
+        cache_key = name if hints == (None, None) else (name, *hints)
         cached = self._resolve_cache.get(cache_key)
         if cached is None:
             codes = self._hint_codes(*hints)
@@ -450,7 +453,7 @@ class Gazetteer:
         if hints == (None, None):
             return self._resolve_clean(name, hints)
         if isinstance(name, str) and name.strip():
-            plain = self._resolve_cache.get((name, None, None))
+            plain = self._resolve_cache.get(name)
             if (
                 plain is not None
                 and plain.status == "resolved"
@@ -791,13 +794,13 @@ class Gazetteer:
         fold = fold_key(key)
         if len(fold) < 4:
             return None
-        scored = self._fuzzy_candidates(fold)
-        if not scored:
+        folds, fold_scores = self._fuzzy_candidates(fold)
+        if not folds:
             return None
         # Candidates come best first: an entry keeps the score of its first (best) fold.
         best: dict[int, tuple[float, bool]] = {}
         by_fold = self._by_fold
-        for cand, score in scored:
+        for cand, score in zip(folds, fold_scores, strict=True):
             ents, _, cur = by_fold[cand]
             for e, c in zip(ents.tolist(), cur.tolist(), strict=True):
                 if e not in best:
@@ -810,14 +813,16 @@ class Gazetteer:
     # Plain functions (not bound methods, which would tie the instance in a cycle).
     _STAGES = (_stage_exact, _stage_fold, _stage_core, _stage_fuzzy)
 
-    def _fuzzy_candidates(self, fold: str) -> list[tuple[str, float]]:
+    def _fuzzy_candidates(self, fold: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
         if fold not in self._fuzzy_cache:
             # The same batched search as resolve_many, so one name gets the same answer
             # alone or in a batch.
             self._fill_fuzzy_cache({fold})
         return self._fuzzy_cache[fold]
 
-    def _finish_fuzzy(self, fold: str, found: dict[str, float]) -> list[tuple[str, float]]:
+    def _finish_fuzzy(
+        self, fold: str, found: dict[str, float]
+    ) -> tuple[tuple[str, ...], tuple[float, ...]]:
         """Add same-skeleton names; drop candidates whose consonants differ by more than one
         edit (vowel-only differences are what transliterations vary in)."""
         self._add_skeleton_matches(fold, found)
@@ -832,7 +837,8 @@ class Gazetteer:
                 # different places differ; only hints or context may accept it.
                 score = min(score, SUBSTITUTION_SCORE)
             kept[cand] = score
-        return sorted(kept.items(), key=lambda kv: -kv[1])[:25]
+        best = sorted(kept.items(), key=lambda kv: -kv[1])[:25]
+        return tuple(c for c, _ in best), tuple(score for _, score in best)
 
     def _add_skeleton_matches(self, fold: str, found: dict[str, float]) -> None:
         skeleton = skeleton_key(fold)
