@@ -169,8 +169,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_geocode(args: argparse.Namespace) -> int:
     output_format(args.output)
     result = _run_pipeline(args)
-    precisions = Counter(result.events["geo_precision"].dropna())
-    _say("precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
+    for line in _geocode_summary(result.events):
+        _say(line)
     unplaced = result.unresolved[result.unresolved["status"] == "unresolved"]
     if len(unplaced):
         names = Counter(unplaced["location"].fillna("(empty)"))
@@ -178,6 +178,24 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     path = _write_result(result, args)
     _say(f"written: {path}")
     return _exit_code(result.report)
+
+
+def _geocode_summary(events) -> list[str]:
+    """Where the locations came from (the source's coordinates or the place name, and by
+    which method) and at what precision, for an analyst to audit a run."""
+    method = events["geo_method"].fillna("")
+    kept = int((method == "source").sum())
+    by_name = Counter(method[method != "source"].replace("", "unknown"))
+    lines = [
+        f"located: {len(events)} ({kept} by the source's own coordinates, "
+        f"{len(events) - kept} from the place name)"
+    ]
+    if by_name:
+        lines.append("by name, method: " + ", ".join(f"{k} {v}" for k, v in by_name.most_common()))
+    precisions = Counter(events["geo_precision"].fillna("not given by the source"))
+    if precisions:
+        lines.append("precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
+    return lines
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -151,6 +151,22 @@ def test_a_wrong_output_name_fails_before_the_run(
     assert err.startswith(f"geo: error: {tmp_path / name}: {message}")
 
 
+def test_geocode_says_where_each_location_came_from(
+    capsys, demo_events, events_dir, data_dir, tmp_path
+):
+    ucdp = events_dir / "ucdp_ged231_sample_mixed.csv"
+    code, out, _ = geo_here(
+        capsys, "geocode", demo_events, ucdp, "--data-dir", data_dir, "-o", tmp_path / "x.csv"
+    )
+    assert code == 0
+    lines = out.splitlines()
+    # UCDP's 100 rows keep their coordinates; the seed's three are placed from their names.
+    assert "located: 103 (100 by the source's own coordinates, 3 from the place name)" in lines
+    assert "by name, method: exact 2, area 1" in lines
+    precision = next(line for line in lines if line.startswith("precision: "))
+    assert precision.startswith("precision: point ") and "region 3" in precision
+
+
 def test_geocode_output_credits_the_boundaries_too(capsys, demo_events, data_dir, tmp_path):
     out = tmp_path / "located.csv"
     assert geo_here(capsys, "geocode", demo_events, "--data-dir", data_dir, "-o", out)[0] == 0
