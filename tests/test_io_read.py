@@ -197,9 +197,12 @@ def test_seed_events_native_layout(demo_events):
     assert "src_location" not in events and events["role"].tolist()[0] == "event"
 
 
-def test_mixed_inputs_combine_with_unique_ids(events_dir, demo_events):
+def test_mixed_inputs_combine_with_unique_ids(events_dir, demo_events, tmp_path):
     files = [events_dir / "acled_2024_syria_newschema_excerpt_transcribed.csv", demo_events]
-    events, problems = read_events([*files, files[0]])
+    # Two exports that overlap (a later download of the same rows) keep every row, renamed.
+    later = tmp_path / "acled_later.csv"
+    later.write_bytes(files[0].read_bytes())
+    events, problems = read_events([*files, later])
     assert len(events) == 13 + 3 + 13
     assert events["dataset"].value_counts().to_dict() == {"acled": 26, "geo": 3}
     assert events["event_id"].is_unique
@@ -207,6 +210,18 @@ def test_mixed_inputs_combine_with_unique_ids(events_dir, demo_events):
     assert len(renamed) == 13 and all("~2" in p.reason for p in renamed)
     assert events["event_id"].iloc[-13].endswith("~2")
     assert not rejected_rows(events, problems)
+
+
+def test_a_file_named_twice_is_read_once(events_dir, demo_events, monkeypatch):
+    acled = events_dir / "acled_2024_syria_newschema_excerpt_transcribed.csv"
+    monkeypatch.chdir(events_dir)
+    # As overlapping shell globs give it: the same file by another path.
+    events, problems = read_events([acled, demo_events, acled.name])
+    assert len(events) == 13 + 3
+    (again,) = [p for p in problems if p.field == "file"]
+    assert again.file == acled.name and again.row is None
+    assert again.reason == f"given again (as {str(acled)!r}); read once"
+    assert not [p for p in problems if p.field == "event_id"]
 
 
 def test_unparseable_and_missing_dates_are_rejected_and_counted(events_dir, tmp_path):

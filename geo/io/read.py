@@ -75,7 +75,16 @@ def read_events(
         raise InputError(f"--columns applies to generic tables, not --format {format}")
     frames: list[pd.DataFrame] = []
     problems: list[Problem] = []
+    seen: dict[str, PathArg] = {}
     for path in paths:
+        # The same file named twice (overlapping shell globs) would count its events twice.
+        same = os.path.realpath(path)
+        if same in seen:
+            problems.append(
+                Problem(str(path), None, "file", f"given again (as {str(seen[same])!r}); read once")
+            )
+            continue
+        seen[same] = path
         frame, file_problems = _read_file(
             path, format="generic" if columns else format, columns=columns
         )
