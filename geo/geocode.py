@@ -229,7 +229,9 @@ def _problems(todo, codes, resolutions, frame, names, warnings) -> list[Problem]
         if res is None or res.status != "resolved":
             reasons[k], failing[k] = _reason(res), True
         elif res.reason:
-            reasons[k] = f"located approximately: {res.reason}"
+            # A point with a reason is a choice among same-name places; else a fallback.
+            located = "located" if res.precision == "point" else "located approximately"
+            reasons[k] = f"{located}: {res.reason}"
     flagged_codes = np.array([r is not None for r in reasons], dtype=bool)
     flagged = np.flatnonzero(flagged_codes[codes])
     if not len(flagged):

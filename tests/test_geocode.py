@@ -114,3 +114,26 @@ def test_fallbacks_are_located_with_a_warning_and_scales_follow_precision(gazett
     by_row = {p.row: p for p in problems}
     assert "approximately" in by_row[1].reason and "Idlib" in by_row[1].reason
     assert "no letters" in by_row[3].reason
+
+
+def test_a_pick_among_same_name_places_is_said_not_silent(gazetteer):
+    # "Al Mansoura" names several villages; the most important one is taken, and the row
+    # says so. A district seat such as Al Bab is what everyone means: no warning.
+    frame = pd.DataFrame(
+        {
+            "location": ["Al Mansoura town", "Al Bab", "Al Mansoura town"],
+            "admin1_hint": [None, None, "Ar-Raqqa"],
+            "source_file": "e.csv",
+            "source_row": [1, 2, 3],
+        }
+    )
+    located, problems = geocode(frame, gazetteer=gazetteer)
+    assert located.geometry.notna().all()
+    (picked,) = problems
+    assert (picked.row, picked.stage) == (1, "geocode")
+    assert picked.reason.startswith("located: the most important of ")
+    assert "places of that name; admin1/admin2 hints would confirm it" in picked.reason
+    assert located.loc[0, "geo_candidates"] == 9
+    # With the governorate given, the same place is the only candidate: nothing to say.
+    assert located.loc[2, "geo_candidates"] == 1
+    assert located.loc[2, "geo_match"] == located.loc[0, "geo_match"]

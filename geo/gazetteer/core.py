@@ -92,6 +92,8 @@ _VILLAGE_WORDS = frozenset(
         "حي",
     }
 )
+# A district seat or bigger (GeoNames PPLA2): the town everyone means by its name.
+WELL_KNOWN_IMPORTANCE = 4.0
 # A fuzzy score lead this large decides between candidates.
 SCORE_MARGIN = 6.0
 # Latitude difference (degrees, with a margin for rounding) beyond which two points are
@@ -1015,6 +1017,7 @@ class Gazetteer:
         weak = scores[0] < FUZZY_ACCEPT and not (supported and scores[0] >= FUZZY_ACCEPT_SUPPORTED)
         top = clusters[0]
         n_places = len(clusters)
+        picked = ""
         if n_places > 1:
             second = clusters[1]
             lead_score = scores[top[0]] - scores[second[0]]
@@ -1050,6 +1053,12 @@ class Gazetteer:
                         )
                     ),
                 )
+            if lead_score < SCORE_MARGIN and importance_of[top[0]] < WELL_KNOWN_IMPORTANCE:
+                # Importance alone chose, and not a town everyone means by the name: said,
+                # so the pick is never silent.
+                picked = f"the most important of {n_places} places of that name" + (
+                    "" if hinted else "; admin1/admin2 hints would confirm it"
+                )
         candidates = tuple(
             self._candidate(e, s) for e, s in zip(entries[:5], scores[:5], strict=False)
         )
@@ -1079,9 +1088,9 @@ class Gazetteer:
                     "fuzzy" if seat[1] < 100 else method,
                     n_places,
                     candidates,
-                    "",
+                    picked,
                 )
-        return self._resolution(text, best, score, method, n_places, candidates, "")
+        return self._resolution(text, best, score, method, n_places, candidates, picked)
 
     @staticmethod
     def _kept_by_kind(
