@@ -228,6 +228,11 @@ def test_context_in_the_same_text_chooses_among_same_name_places(gazetteer):
         (("Qalamoun", "القلمون"), (36.66, 33.97), (36.29, 33.51)),  # Yabroud
         (("Jazira", "the Jazira region"), (41.22, 37.05), (38.27, 34.56)),  # Qamishli / Palmyra
         (("Syrian Desert", "بادية الشام"), (38.27, 34.56), (40.14, 35.33)),  # Palmyra / Deir ez-Zor
+        # Turkish-led operation areas, as datasets name them: Ras al-Ayn / Qamishli,
+        # Afrin / Azaz, al-Bab / Manbij.
+        (("Operation Peace Spring", "نبع السلام"), (40.07, 36.78), (41.22, 37.05)),
+        (("Operation Olive Branch", "غصن الزيتون"), (36.87, 36.51), (37.04, 36.59)),
+        (("Euphrates Shield area", "درع الفرات"), (37.52, 36.37), (37.95, 36.53)),
     ],
 )
 def test_curated_regions_are_polygons_in_both_scripts(gazetteer, names, inside, outside):
@@ -240,6 +245,27 @@ def test_curated_regions_are_polygons_in_both_scripts(gazetteer, names, inside, 
     assert shapes[0].equals(shapes[1])
     assert shapes[0].contains(Point(*inside))
     assert not shapes[0].contains(Point(*outside))
+
+
+@pytest.mark.parametrize(
+    ("name", "admin1", "region"),
+    [
+        ("Badiya", "Homs", "Badiya"),
+        ("Jazira", "Al-Hasakeh", "Jazira"),
+        ("Peace Spring", "Ar-Raqqa", "Peace Spring area"),
+    ],
+)
+def test_a_region_agrees_with_a_governorate_it_overlaps(gazetteer, name, admin1, region):
+    # ACLED gives the governorate of an event "in the Badiya": the region, not a village
+    # that merely resembles the name, nor the governorate.
+    result = gazetteer.resolve(name, admin1=admin1)
+    assert (result.status, result.matched_name, result.precision) == ("resolved", region, "region")
+
+
+def test_a_region_outside_the_named_governorate_gives_way_to_it(gazetteer):
+    result = gazetteer.resolve("Badiya", admin1="Idlib")
+    assert result.fallback == "admin hint" and result.precision == "adm1"
+    assert result.adm_pcodes[0] == "SY07"
 
 
 def test_every_curated_entry_has_provenance_and_known_pcodes(data_dir):

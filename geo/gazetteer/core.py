@@ -1423,8 +1423,9 @@ class Gazetteer:
 
     def _hint_agreement(self, entries: list[int], hints: tuple) -> tuple[list[bool], list[int]]:
         """(agrees, strength): a candidate agrees when it lies in (or within
-        HINT_TOLERANCE_KM of) every hinted unit; strength 1 for the governorate, +2 for
-        the district, counting exact containment only."""
+        HINT_TOLERANCE_KM of) every hinted unit, or, for a region, overlaps it ("the Badiya"
+        with the governorate Homs); strength 1 for the governorate, +2 for the district,
+        counting exact containment only."""
         codes1, codes2 = hints
         n = len(entries)
         agrees = [True] * n
@@ -1436,7 +1437,12 @@ class Gazetteer:
             if not codes:
                 continue
             column = rows["adm1"] if level == 1 else rows["adm2"]
-            inside = [column[e] in codes for e in entries]
+            inside = [
+                not codes.isdisjoint(self._region_units(e)[level - 1])
+                if rows["kind"][e] == "region"
+                else column[e] in codes
+                for e in entries
+            ]
             strength = [s + weight * i for s, i in zip(strength, inside, strict=True)]
             # Border tolerance only when no candidate lies inside the hinted units.
             loose = [
@@ -1452,6 +1458,18 @@ class Gazetteer:
                     inside[j] = hit
             agrees = [a and i for a, i in zip(agrees, inside, strict=True)]
         return agrees, strength
+
+    def _region_units(self, entry: int) -> tuple[frozenset[str], frozenset[str]]:
+        """(governorate, district) P-codes a region's subdistricts lie in."""
+        cache = self.__dict__.setdefault("_region_unit_cache", {})
+        if entry not in cache:
+            units = [self._unit_entry.get((3, code)) for code in str(self._members[entry]).split()]
+            units = [u for u in units if u is not None]
+            cache[entry] = (
+                frozenset(self._adm1[u] for u in units) - {""},
+                frozenset(self._adm2[u] for u in units) - {""},
+            )
+        return cache[entry]
 
     def _admin_codes_at(self, lon: float, lat: float) -> tuple[str, str, str]:
         """(adm1, adm2, adm3) P-codes of the subdistrict holding a point ('' outside)."""
