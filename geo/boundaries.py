@@ -507,32 +507,23 @@ def _fill_parents(levels: dict[int, gpd.GeoDataFrame], sources: dict[int, str]) 
             continue
         parent_codes = set(parent[parent_code].dropna())
         unknown = known & ~child[parent_code].isin(parent_codes)
-        if unknown.any():
-            codes = ", ".join(child.loc[unknown, f"adm{child_level}_pcode"].astype(str).head(10))
-            problems.append(
-                _note(
-                    label,
-                    parent_code,
-                    f"{int(unknown.sum())} units name a parent code missing from adm{parent_level}",
-                    codes,
-                )
-            )
         spatial_code = pd.array(parent[parent_code], dtype="string").take(spatial, allow_fill=True)
         mismatch = (
             known
             & ~unknown
             & (pd.Series(spatial_code, index=child.index) != child[parent_code]).fillna(True)
         )
-        if mismatch.any():
-            codes = ", ".join(child.loc[mismatch, f"adm{child_level}_pcode"].astype(str).head(10))
-            problems.append(
-                _note(
-                    label,
-                    parent_code,
-                    f"{int(mismatch.sum())} units do not lie in the adm{parent_level} unit their parent code names (levels do not nest)",
-                    codes,
-                )
-            )
+        for bad, what in (
+            (unknown, f"name a parent code missing from adm{parent_level}"),
+            (
+                mismatch,
+                f"do not lie in the adm{parent_level} unit their parent code names "
+                "(levels do not nest)",
+            ),
+        ):
+            if bad.any():
+                codes = ", ".join(child.loc[bad, f"adm{child_level}_pcode"].astype(str).head(10))
+                problems.append(_note(label, parent_code, f"{int(bad.sum())} units {what}", codes))
     return problems
 
 

@@ -40,6 +40,7 @@ from geo.gazetteer.normalize import (
     split_descriptors,
 )
 from geo.gazetteer.relative import (
+    QUALIFIERS,
     Relative,
     modifier_variants,
     offset_point,
@@ -108,55 +109,8 @@ HINT_TOLERANCE_KM = 10.0
 _SPLIT_PARTS = re.compile(
     r"\s*(?:[,;،]|\s-\s|\(|\)|\s+in\s+(?:the\s+)?|\s+near\s+)\s*", re.IGNORECASE
 )
-# Words that set one of two same-name villages apart (lower / upper, east / west, north /
-# south, big / small, new / old), in Latin (folded) and Arabic.
-_QUALIFIER_FOLDS = frozenset(
-    fold_key(name_key(word))
-    for word in [
-        "tahtani",
-        "tahtaniyah",
-        "fawqani",
-        "fawqaniyah",
-        "foqani",
-        "sharqi",
-        "sharqiyah",
-        "gharbi",
-        "gharbiyah",
-        "shamali",
-        "shamaliyah",
-        "janubi",
-        "janubiyah",
-        "kabir",
-        "kabirah",
-        "saghir",
-        "saghirah",
-        "sghir",
-        "jadid",
-        "jadidah",
-        "qadim",
-        "qadimah",
-        "تحتاني",
-        "تحتانيه",
-        "فوقاني",
-        "فوقانيه",
-        "شرقي",
-        "شرقيه",
-        "غربي",
-        "غربيه",
-        "شمالي",
-        "شماليه",
-        "جنوبي",
-        "جنوبيه",
-        "كبير",
-        "كبيره",
-        "صغير",
-        "صغيره",
-        "جديد",
-        "جديده",
-        "قديم",
-        "قديمه",
-    ]
-)
+# The qualifier words' folds (see relative.QUALIFIERS): "Kafr Zita Tahtani" -> near Kafr Zita.
+_QUALIFIER_FOLDS = frozenset(fold_key(name_key(word)) for word in QUALIFIERS)
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT_ALTERNATIVES = re.compile(r"\s*(?:/|\bor\b|\baka\b|\balso known as\b)\s*", re.IGNORECASE)
@@ -1284,9 +1238,7 @@ class Gazetteer:
             codes_a = {self._adm1[a], self._adm2[a], self._adm3_codes[a]}
             codes_b = {self._adm1[b], self._adm2[b], self._adm3_codes[b]}
             return any(code and (code in codes_a and code in codes_b) for _, code in units)
-        return bool(
-            haversine_km(self._lat[a], self._lon[a], self._lat[b], self._lon[b]) <= SAME_PLACE_KM
-        )
+        return self._within_same_place(a, b)
 
     def _resolution(
         self,
@@ -1509,21 +1461,20 @@ class Gazetteer:
         if level not in cache:
             places = np.flatnonzero(self._kind == "place")
             codes = (self._adm1, self._adm2, self._adm3_codes)[level - 1][places].astype(str)
-            cache[level] = {code: group for code, group in _split_by(codes, places).items() if code}
+            order = np.argsort(codes, kind="stable")
+            runs = _runs(codes[order], places[order])
+            cache[level] = {code: group for code, (group,) in runs.items() if code}
         return cache[level]
 
     def _entry_folds(self, entry: int) -> list[str]:
         """An entry's distinct folds, in the order the names table gives them."""
-        if "_folds_table" not in self.__dict__:
+        if "_folds_by_entry" not in self.__dict__:
             entries = self.names["entry"].to_numpy()
             order = np.argsort(entries, kind="stable")
-            starts = np.searchsorted(entries[order], np.arange(len(self._kind) + 1))
-            self.__dict__["_folds_table"] = (
-                self.names["fold"].to_numpy(dtype=object)[order].tolist(),
-                starts.tolist(),
-            )
-        folds, starts = self.__dict__["_folds_table"]
-        return list(dict.fromkeys(folds[starts[entry] : starts[entry + 1]]))
+            folds = self.names["fold"].to_numpy(dtype=object)
+            self.__dict__["_folds_by_entry"] = _runs(entries[order], folds[order])
+        found = self.__dict__["_folds_by_entry"].get(entry)
+        return list(dict.fromkeys(found[0].tolist())) if found else []
 
     def _admin_layers(self) -> dict:
         """Every admin layer of the data directory, read once (reading is the slow part)."""
@@ -1572,13 +1523,14 @@ def _new_resolution(**values) -> Resolution:
     return found
 
 
-def _split_by(keys: np.ndarray, values: np.ndarray) -> dict:
-    """key -> the values with that key (in their order), by one stable sort."""
-    order = np.argsort(keys, kind="stable")
-    keys, values = keys[order], values[order]
+def _runs(keys: np.ndarray, *columns: np.ndarray) -> dict:
+    """key -> its rows of each of ``columns``, for ``keys`` already grouped (sorted)."""
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, int)
     ends = np.r_[starts[1:], len(keys)]
-    return {keys[a]: values[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
+    return {
+        keys[a]: tuple(column[a:b] for column in columns)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def _group_names(names: pd.DataFrame, column: str) -> dict[str, tuple]:
@@ -1588,16 +1540,12 @@ def _group_names(names: pd.DataFrame, column: str) -> dict[str, tuple]:
         [column, "entry", "primary"], ascending=[True, True, False], kind="stable"
     )
     frame = frame.drop_duplicates([column, "entry"])
-    keys = frame[column].to_numpy()
-    entries = frame["entry"].to_numpy(dtype=np.int64)
-    primary = frame["primary"].to_numpy(dtype=bool)
-    curated = frame["curated"].to_numpy(dtype=bool)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    return {
-        keys[a]: (entries[a:b], primary[a:b], curated[a:b])
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-    }
+    return _runs(
+        frame[column].to_numpy(),
+        frame["entry"].to_numpy(dtype=np.int64),
+        frame["primary"].to_numpy(dtype=bool),
+        frame["curated"].to_numpy(dtype=bool),
+    )
 
 
 def _fuzzy_cutoff(fold: str) -> float:

@@ -121,11 +121,38 @@ _MODIFIERS = {
     "great": ("kabir", "kabirah"),
     "big": ("kabir", "kabirah"),
     "greater": ("kabir", "kabirah"),
-    "little": ("saghir", "saghirah"),
-    "small": ("saghir", "saghirah"),
+    "little": ("saghir", "saghirah", "sghir"),
+    "small": ("saghir", "saghirah", "sghir"),
     "new": ("jadid", "jadidah"),
     "old": ("qadim", "qadimah"),
 }
+# Words that set one of two same-name villages apart (lower / upper, east / west, new / old
+# ...), as a name's last word: the modifiers' transliterations and their Arabic forms.
+QUALIFIERS: frozenset[str] = frozenset(
+    [form for forms in _MODIFIERS.values() for form in forms]
+    + [
+        "تحتاني",
+        "تحتانيه",
+        "فوقاني",
+        "فوقانيه",
+        "شرقي",
+        "شرقيه",
+        "غربي",
+        "غربيه",
+        "شمالي",
+        "شماليه",
+        "جنوبي",
+        "جنوبيه",
+        "كبير",
+        "كبيره",
+        "صغير",
+        "صغيره",
+        "جديد",
+        "جديده",
+        "قديم",
+        "قديمه",
+    ]
+)
 
 
 def modifier_variants(text: str) -> list[str]:

@@ -334,8 +334,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def _without_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells and header names a spreadsheet would run as formulas, prefixed with ``'``;
-    numeric columns untouched (see :func:`write_events`)."""
-    out = frame.copy()
+    numeric columns untouched (see :func:`write_events`). Changes ``frame`` itself (the
+    writer's own table: a copy of a million-row export would double its memory)."""
+    out = frame
     names = pd.Series(out.columns.map(str), dtype="str")
     renamed = _neutralised(names)
     if renamed is not None:
