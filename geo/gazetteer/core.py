@@ -231,7 +231,6 @@ class Gazetteer:
         # find in running text by the gazetteer's index.
         is_country = (data.entries["kind"].to_numpy()[data.names["entry"].to_numpy()]) == "country"
         self.names = data.names[~is_country].reset_index(drop=True)
-        self._adm3 = data.admin
         entries = data.entries
         self._lat = entries["latitude"].to_numpy(dtype=float)
         self._lon = entries["longitude"].to_numpy(dtype=float)
@@ -1424,13 +1423,23 @@ class Gazetteer:
         return cache[entry]
 
     def _admin_codes_at(self, lon: float, lat: float) -> tuple[str, str, str]:
-        """(adm1, adm2, adm3) P-codes of the subdistrict holding a point ('' outside)."""
-        adm3 = self._admin3_layer()
-        hits = adm3.sindex.query(Point(lon, lat), predicate="within")
+        """(adm1, adm2, adm3) P-codes of the subdistrict holding a point ('' outside), from
+        the index's own subdistrict polygons (no boundary file is read again)."""
+        units, tree = self._subdistricts
+        hits = tree.query(Point(lon, lat), predicate="within")
         if not len(hits):
             return ("", "", "")
-        row = adm3.iloc[int(hits[0])]
-        return (str(row["adm1_pcode"]), str(row["adm2_pcode"]), str(row["adm3_pcode"]))
+        unit = int(units[int(hits.min())])
+        return (self._adm1[unit], self._adm2[unit], self._pcode[unit])
+
+    @cached_property
+    def _subdistricts(self) -> tuple[np.ndarray, shapely.STRtree]:
+        """The ADM3 entries that have a polygon, and a spatial index of those polygons."""
+        units = np.flatnonzero(self._kind == "adm3")
+        shapes = [self.area_geometry(int(unit)) for unit in units]
+        has_shape = np.array([shape is not None for shape in shapes], dtype=bool)
+        polygons = [shape for shape in shapes if shape is not None]
+        return units[has_shape], shapely.STRtree(polygons)
 
     def _hint_shape(self, level: int, codes: frozenset[str]) -> BaseGeometry:
         cache = self.__dict__.setdefault("_hint_shapes", {})
@@ -1475,19 +1484,6 @@ class Gazetteer:
             self.__dict__["_folds_by_entry"] = _runs(entries[order], folds[order])
         found = self.__dict__["_folds_by_entry"].get(entry)
         return list(dict.fromkeys(found[0].tolist())) if found else []
-
-    def _admin_layers(self) -> dict:
-        """Every admin layer of the data directory, read once (reading is the slow part)."""
-        if "_layers" not in self.__dict__:
-            from geo.boundaries import load_admin_layers
-
-            self.__dict__["_layers"] = load_admin_layers(self.data_dir)
-        return self.__dict__["_layers"]
-
-    def _admin3_layer(self):
-        if self._adm3 is None:
-            self._adm3 = self._admin_layers()[3]
-        return self._adm3
 
     @cached_property
     def kinds(self) -> dict[str, int]:

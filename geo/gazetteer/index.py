@@ -62,7 +62,6 @@ class IndexData:
     names: pd.DataFrame
     signature: str
     notes: list[str] = field(default_factory=list)
-    admin: gpd.GeoDataFrame | None = None  # the ADM3 layer, when it was loaded
 
 
 def gazetteer_files(directories: list[Path]) -> list[tuple[Path, str]]:
@@ -164,7 +163,6 @@ def build(data_dir: Path, files: list[tuple[Path, str]]) -> IndexData:
         log.warning("no gazetteer files under %s: only admin unit names", data_dir / "gazetteer")
     entries, names = _concat(tables)
     entries, names = _merge(entries, names)
-    adm3 = layers[3]
     notes: list[str] = []
     entries = _locate(entries, layers, notes)
     if alias_frames:
@@ -172,7 +170,7 @@ def build(data_dir: Path, files: list[tuple[Path, str]]) -> IndexData:
     entries["importance"] = _importance(entries)
     entries["area_wkb"] = _area_wkb(entries, layers)
     names = _key_names(names)
-    return IndexData(entries.reset_index(drop=True), names, "", notes, adm3)
+    return IndexData(entries.reset_index(drop=True), names, "", notes)
 
 
 def _concat(tables: list[sources.SourceTable]) -> tuple[pd.DataFrame, pd.DataFrame]:
