@@ -1522,11 +1522,10 @@ def _new_resolution(**values) -> Resolution:
 def _runs(keys: np.ndarray, *columns: np.ndarray) -> dict:
     """key -> its rows of each of ``columns``, for ``keys`` already grouped (sorted)."""
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, int)
-    ends = np.r_[starts[1:], len(keys)]
-    return {
-        keys[a]: tuple(column[a:b] for column in columns)
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-    }
+    bounds = list(zip(starts.tolist(), np.r_[starts[1:], len(keys)].tolist(), strict=True))
+    # Column by column (a generator per key cost more than the slicing: this runs at load).
+    sliced = [[column[a:b] for a, b in bounds] for column in columns]
+    return dict(zip(keys[starts], zip(*sliced, strict=True), strict=True))
 
 
 def _group_names(names: pd.DataFrame, column: str) -> dict[str, tuple]:
